@@ -1,0 +1,121 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from petition.markup import footnote_anchor, marker_anchor
+
+MARKDOWN_HELP = _(
+    "Markdown: a blank line starts a new paragraph, **bold**, *italic*, "
+    "[link text](https://example.org). HTML is shown as typed, never run. "
+    "Write [1], [2], ... to point at the footnote with that number."
+)
+
+
+class PetitionQuerySet(models.QuerySet["Petition"]):
+    def published(self) -> "PetitionQuerySet":
+        return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
+
+    def featured(self) -> "Petition | None":
+        """The petition the home page shows: the most recently published."""
+        return self.published().order_by("-published_at", "-pk").first()
+
+
+class Petition(models.Model):
+    slug = models.SlugField(
+        _("web address"),
+        max_length=100,
+        unique=True,
+        help_text=_("The petition lives at /p/<web address>/."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    addressees = models.CharField(
+        _("addressed to"),
+        max_length=500,
+        help_text=_('Who the petition is addressed to, shown after "To:".'),
+    )
+    body = models.TextField(_("petition text"), help_text=MARKDOWN_HELP)
+    why_important = models.TextField(
+        _('"Why is this important?" section'), blank=True, help_text=MARKDOWN_HELP
+    )
+    call_to_action = models.CharField(
+        _("call to action"),
+        max_length=200,
+        help_text=_("The short invitation above the signing form."),
+    )
+    goal = models.PositiveIntegerField(_("signature goal"), default=1000)
+    is_open = models.BooleanField(
+        _("open for signatures"),
+        default=True,
+        help_text=_("Untick to close the petition; its page stays visible."),
+    )
+    published_at = models.DateTimeField(
+        _("published at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to keep the petition a draft. Once this time has "
+            "passed, the petition is public."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["published_at"], name="petition_published_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("petition:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+
+class Footnote(models.Model):
+    petition = models.ForeignKey(
+        Petition,
+        on_delete=models.CASCADE,
+        related_name="footnotes",
+        verbose_name=_("petition"),
+    )
+    number = models.PositiveSmallIntegerField(
+        _("number"), help_text=_("Matches the [number] marker in the text.")
+    )
+    text = models.CharField(_("text"), max_length=500)
+    url = models.URLField(
+        _("link"), max_length=500, blank=True, help_text=_("Optional source address.")
+    )
+
+    class Meta:
+        verbose_name = _("footnote")
+        verbose_name_plural = _("footnotes")
+        ordering = ["petition", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "number"], name="footnote_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="footnote_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.text}"
+
+    @property
+    def anchor(self) -> str:
+        return footnote_anchor(self.number)
+
+    @property
+    def first_marker_anchor(self) -> str:
+        return marker_anchor(self.number)

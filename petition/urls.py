@@ -1,0 +1,10 @@
+from django.urls import path
+
+from petition import views
+
+app_name = "petition"
+
+urlpatterns = [
+    path("", views.featured, name="featured"),
+    path("p/<slug:slug>/", views.detail, name="detail"),
+]

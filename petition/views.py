@@ -1,0 +1,41 @@
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from petition.markup import plain_summary, render_campaign
+from petition.models import Petition
+
+
+def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
+    footnotes = list(petition.footnotes.all())
+    content = render_campaign(
+        petition.body,
+        petition.why_important,
+        frozenset(footnote.number for footnote in footnotes),
+    )
+    return render(
+        request,
+        "petition/detail.html",
+        {
+            "petition": petition,
+            "content": content,
+            "footnotes": footnotes,
+            "summary": plain_summary(petition.body),
+            "canonical_url": request.build_absolute_uri(petition.get_absolute_url()),
+        },
+    )
+
+
+@require_safe
+def featured(request: HttpRequest) -> HttpResponse:
+    petition = Petition.objects.featured()
+    if petition is None:
+        raise Http404(_("No petition has been published yet."))
+    return _petition_page(request, petition)
+
+
+@require_safe
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    return _petition_page(request, petition)

@@ -1,0 +1,155 @@
+"""The settings module, read with a given environment, as at process start."""
+
+import os
+import runpy
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS_FILE = ROOT / "config" / "settings.py"
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "petition.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://petition.example.org",
+    "DATABASE_URL": "postgres://petition:secret@db.internal:5432/petition",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+}
+
+# Variables the tests' own environment sets, which would leak into a reading.
+_CONFIG_VARIABLES = [
+    "DEBUG",
+    "SECRET_KEY",
+    "SECURE_SSL_REDIRECT",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "ENV_FILE",
+]
+
+
+@pytest.fixture
+def read_settings(monkeypatch):
+    def read(**variables: str) -> dict:
+        for name in _CONFIG_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return read
+
+
+def test_no_environment_runs_embedded_with_debug_off(read_settings):
+    config = read_settings(SECRET_KEY="x" * 50)
+
+    assert config["DEBUG"] is False
+    assert config["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
+    assert config["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_debug_mode_needs_no_secret(read_settings):
+    config = read_settings(DEBUG="true")
+
+    assert config["DEBUG"] is True
+    assert config["SECRET_KEY"]
+
+
+def test_production_environment_configures_postgres_redis_and_smtp(read_settings):
+    config = read_settings(**PRODUCTION_ENV)
+
+    database = config["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["HOST"] == "db.internal"
+    assert database["OPTIONS"]["pool"]["max_size"] == 4
+    assert config["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
+    assert config["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/0"
+    assert config["EMAIL_HOST"] == "smtp.example.org"
+    assert config["EMAIL_USE_TLS"] is True
+    assert config["ALLOWED_HOSTS"] == ["petition.example.org"]
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["CSRF_COOKIE_SECURE"] is True
+    assert config["SECURE_HSTS_SECONDS"] >= 31_536_000
+    assert config["SECURE_SSL_REDIRECT"] is True
+
+
+def test_pool_can_be_swapped_for_persistent_connections(read_settings):
+    config = read_settings(**PRODUCTION_ENV, DATABASE_POOL_MAX_SIZE="0")
+
+    database = config["DATABASES"]["default"]
+    assert "pool" not in database.get("OPTIONS", {})
+    assert database["CONN_MAX_AGE"] == 60
+
+
+def test_secret_can_come_from_a_file(read_settings, tmp_path):
+    secret_file = tmp_path / "secret_key"
+    secret_file.write_text("key-from-a-mounted-secret-" + "y" * 40)
+
+    config = read_settings(SECRET_KEY_FILE=str(secret_file))
+
+    assert config["SECRET_KEY"] == "key-from-a-mounted-secret-" + "y" * 40
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEBUG", "maybe"),
+        ("DATABASE_URL", "mysql://user:hunter2@db/petition"),
+        ("DATABASE_URL", "postgres://"),
+        ("REDIS_URL", "http://cache:6379"),
+        ("EMAIL_URL", "pop3://mail.example.org"),
+        ("DATABASE_POOL_MAX_SIZE", "lots"),
+        ("DATABASE_POOL_MAX_SIZE", "-1"),
+        ("CSRF_TRUSTED_ORIGINS", "petition.example.org"),
+        ("ADMIN_URL", "/admin"),
+        ("SECURE_HSTS_SECONDS", "one year"),
+    ],
+)
+def test_malformed_value_fails_loudly_naming_the_variable(read_settings, name, value):
+    with pytest.raises(ImproperlyConfigured, match=name) as failure:
+        read_settings(**{**PRODUCTION_ENV, name: value})
+
+    assert "hunter2" not in str(failure.value)
+
+
+def test_missing_secret_key_in_production_fails_loudly(read_settings):
+    without_secret = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        read_settings(**without_secret)
+
+
+def _manage(*args: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in _CONFIG_VARIABLES}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**env, **variables},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_process_with_a_malformed_value_refuses_to_start():
+    result = _manage("check", **PRODUCTION_ENV, DEBUG="ture")
+
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
