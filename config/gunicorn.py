@@ -7,18 +7,30 @@ laptop, a small VM and a bigger host alike.
 import multiprocessing
 import os
 
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(
+            f"Environment variable {name} must be a whole number, not {raw!r}."
+        ) from None
+
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Threads let a worker overlap database and network waits; workers use cores.
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2)
+threads = _int("GUNICORN_THREADS", 4)
 worker_class = "gthread"
 # Restart workers now and then so a slow leak can never take the site down.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-# Load the app once in the master so workers fork with it already imported.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 10_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1_000)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Import the app once in the master, so a broken setting stops the start and
+# workers fork with Django already loaded.
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = "-"

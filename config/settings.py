@@ -152,6 +152,10 @@ DATABASE_URL = env_url(
 )
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so the browser tests' live server thread sees the
+    # same data through its own connection, as a second process would.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A pool per process sized to its gunicorn threads; 0 falls back to one
     # persistent connection per thread.

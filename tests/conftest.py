@@ -1,7 +1,11 @@
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+
+from petition.models import Petition
 
 SEED_SLUG = "no-more-caged-families"
 TEST_DATA = Path(__file__).parent / "data"
@@ -16,3 +20,10 @@ def collected_static() -> None:
 @pytest.fixture
 def seed_text() -> str:
     return (TEST_DATA / "seed_campaign.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def seed_campaign(db) -> Petition:
+    """The seed campaign, loaded again where a transactional test flushed it."""
+    import_module("petition.migrations.0002_seed_campaign").load_campaign(apps, None)
+    return Petition.objects.get(slug=SEED_SLUG)
