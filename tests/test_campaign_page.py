@@ -255,3 +255,14 @@ def test_link_previews_describe_the_campaign(client):
     assert meta["og:url"] == f"http://testserver/p/{SEED_SLUG}/"
     assert meta["twitter:card"] == "summary"
     assert meta["description"] == meta["og:description"]
+
+
+def test_server_error_page_is_friendly_and_standalone(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+
+    assert response.status_code == 500
+    page = parse_page(response.content.decode())
+    assert [h.text for h in page.all("h1")] == ["Something went wrong on our side"]
+    assert any(a.attrs.get("href") == "/" for a in page.all("a"))
