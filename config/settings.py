@@ -7,6 +7,7 @@ A malformed value stops the process at start with a message naming the variable.
 Any variable NAME may instead be read from the file named by NAME_FILE.
 """
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,6 +72,17 @@ def env_url(
     return value
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as 10/m or 100/h (count per second/minute/hour/day)."""
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"\d+/\d*[smhd]", value):
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must be a rate such as 10/m or 100/h, "
+            f"not {value!r}."
+        )
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in env.list(name, default=default) if item.strip()]
 
@@ -107,6 +119,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_countries",
+    "django_tasks",
+    "django_tasks_db",
     "petition",
     "signatures",
 ]
@@ -122,6 +137,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -217,6 +233,22 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="petition@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Background tasks -------------------------------------------------------
+
+# "immediate" runs email tasks inside the request (the embedded default);
+# "database" queues them in PostgreSQL for `manage.py db_worker` (production).
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate").strip().lower()
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        "Environment variable TASKS_BACKEND must be one of "
+        f"{', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["email"]}}
+
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = "en"
@@ -261,6 +293,11 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 
 # --- Site -------------------------------------------------------------------
 
+# Where links in emails point: the public address of this site.
+SITE_URL = env_url(
+    "SITE_URL", "http://127.0.0.1:8000", schemes={"http", "https"}
+).rstrip("/")
+
 SITE_NAME = env.str("SITE_NAME", default="Petition")
 
 # A less obvious admin path keeps password-guessing bots off the login page.
@@ -270,6 +307,42 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/") or ADMIN_URL == "/":
         "Environment variable ADMIN_URL must be a path like 'admin/' or "
         f"'organizers/': no leading slash, one trailing slash; got {ADMIN_URL!r}."
     )
+
+# --- Signing ----------------------------------------------------------------
+
+# Every signature from one address counts once; at these providers dots and
+# "+tags" in the local part reach the same inbox (domain -> canonical domain).
+EMAIL_CANONICAL_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+# How long a confirmation link stays valid.
+SIGNATURE_CONFIRMATION_MAX_AGE = env_int(
+    "SIGNATURE_CONFIRMATION_MAX_AGE", 7 * 24 * 3600, minimum=60
+)
+# A form sent back sooner than this after it was shown is a bot's.
+SIGNATURE_MIN_FILL_SECONDS = env_int("SIGNATURE_MIN_FILL_SECONDS", 2)
+# How stale the public count and latest signers may be, in seconds.
+SIGNATURE_COUNT_CACHE_SECONDS = env_int("SIGNATURE_COUNT_CACHE_SECONDS", 2, minimum=1)
+# Emails about one address per hour (repeat signing, resend requests).
+SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR = env_int(
+    "SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR", 3, minimum=1
+)
+# Sign POSTs per client IP: enough for a household or office, not a script.
+SIGN_RATE_PER_MINUTE = env_rate("SIGN_RATE_PER_MINUTE", "10/m")
+SIGN_RATE_PER_HOUR = env_rate("SIGN_RATE_PER_HOUR", "100/h")
+# Resend requests per address.
+RESEND_RATE_PER_HOUR = env_rate("RESEND_RATE_PER_HOUR", "3/h")
+# How many proxies in front of the app append to X-Forwarded-For; 0 means
+# the client is REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Confirmation emails are retried with growing delays: 1, 5, 25, 125 minutes.
+EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5, minimum=1)
+
+RATELIMIT_IP_META_KEY = "signatures.net.client_ip"
+RATELIMIT_VIEW = "signatures.views.rate_limited"
+# A cache outage must not stop signing; the limit is a guard, not a gate.
+RATELIMIT_FAIL_OPEN = True
+
+# Sign POSTs are a few hundred bytes; anything near this is not a person.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
 LOGGING = {
     "version": 1,

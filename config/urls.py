@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("signatures.urls")),
     path("", include("petition.urls")),
 ]

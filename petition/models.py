@@ -1,3 +1,5 @@
+import hashlib
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -45,6 +47,14 @@ class Petition(models.Model):
         help_text=_("The short invitation above the signing form."),
     )
     goal = models.PositiveIntegerField(_("signature goal"), default=1000)
+    requires_confirmation = models.BooleanField(
+        _("signatures need email confirmation"),
+        default=True,
+        help_text=_(
+            "Count a signature only once its signer clicks the link we email. "
+            "Untick to count signatures as soon as they are made."
+        ),
+    )
     is_open = models.BooleanField(
         _("open for signatures"),
         default=True,
@@ -75,6 +85,11 @@ class Petition(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("petition:detail", kwargs={"slug": self.slug})
+
+    def content_version(self) -> str:
+        """A fingerprint of the text as signed, to tell later edits apart."""
+        text = "\x1f".join([self.title, self.addressees, self.body, self.why_important])
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def is_published(self) -> bool:

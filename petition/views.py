@@ -5,6 +5,8 @@ from django.views.decorators.http import require_safe
 
 from petition.markup import plain_summary, render_campaign
 from petition.models import Petition
+from signatures.forms import SignatureForm
+from signatures.services import petition_stats
 
 
 def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
@@ -23,6 +25,8 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
             "footnotes": footnotes,
             "summary": plain_summary(petition.body),
             "canonical_url": request.build_absolute_uri(petition.get_absolute_url()),
+            "stats": petition_stats(petition),
+            "form": SignatureForm(),
         },
     )
 

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SignaturesConfig(AppConfig):
     name = "signatures"
     verbose_name = _("Signatures")
+
+    def ready(self) -> None:
+        from signatures import checks  # noqa: F401  (registers the checks)

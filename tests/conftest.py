@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.core.management import call_command
 
 from petition.models import Petition
@@ -15,6 +16,14 @@ TEST_DATA = Path(__file__).parent / "data"
 def collected_static() -> None:
     """Pages use hashed static names, as in production: build the manifest once."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counts, rate limits and email throttles start from zero in every test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from petition.models import Footnote, Petition
+from signatures.models import Signature
 
 
 class PetitionFactory(factory.django.DjangoModelFactory):
@@ -27,3 +28,24 @@ class FootnoteFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: n + 1)
     text = "A source for the claim"
     url = ""
+
+
+class SignatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Signature
+
+    petition = factory.SubFactory(PetitionFactory)
+    full_name = factory.Sequence(lambda n: f"Signer {n}")
+    email = factory.Sequence(lambda n: f"signer{n}@example.org")
+    email_canonical = factory.LazyAttribute(lambda s: s.email.strip().lower())
+    country = "CA"
+    postal_code = "K1A 0B1"
+    province = "ON"
+    language = "en"
+    status = Signature.Status.CONFIRMED
+    confirmed_at = factory.LazyFunction(timezone.now)
+    ip_hash = "0" * 64
+    petition_version = "test"
+
+    class Params:
+        pending = factory.Trait(status=Signature.Status.PENDING, confirmed_at=None)

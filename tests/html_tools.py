@@ -53,11 +53,10 @@ class _PageParser(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        if self._skip_depth:
-            return
-        self.chunks.append(data)
         for element in self._open:
             element.text += data
+        if not self._skip_depth:
+            self.chunks.append(data)
 
 
 @dataclass

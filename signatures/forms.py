@@ -1,0 +1,216 @@
+import re
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.forms import BoundField
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from email_validator import EmailNotValidError, validate_email
+
+from signatures.normalize import (
+    canadian_postal_code,
+    fold_whitespace,
+    has_control_characters,
+    us_zip_code,
+)
+
+# Spreadsheets run a cell that starts with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_LOOKS_LIKE_A_LINK = re.compile(
+    r"https?:|www\.|\.(?:com|net|org|info|biz|ru|cn|xyz|io|ly|co)\b", re.IGNORECASE
+)
+_RENDERED_AT_SALT = "signatures.form.rendered-at"
+
+
+def rendered_at_token() -> str:
+    """A signed note of when the form was shown, to spot instant submissions."""
+    return signing.dumps(time.time(), salt=_RENDERED_AT_SALT)
+
+
+def seconds_since_rendered(token: str) -> float | None:
+    try:
+        rendered_at = signing.loads(token, salt=_RENDERED_AT_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(rendered_at, int | float):
+        return None
+    return time.time() - rendered_at
+
+
+class AccessibleBoundField(BoundField):
+    """Ties each input to its hint and error, so screen readers announce them."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        described_by = []
+        if self.help_text:
+            described_by.append(f"{self.auto_id}_helptext")
+        if self.errors:
+            described_by.append(f"{self.auto_id}_error")
+            attrs["aria-invalid"] = "true"
+        if described_by:
+            attrs["aria-describedby"] = " ".join(described_by)
+        return attrs
+
+
+def _email_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("We send you a link to confirm your signature."),
+        error_messages={
+            "required": _("Enter your email address."),
+            "max_length": _(
+                "Enter an email address of at most %(limit_value)d characters."
+            ),
+        },
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"}
+        ),
+    )
+
+
+def _validated_email(value: str) -> str:
+    email = value.strip()
+    invalid = _("Enter a valid email address, like name@example.com.")
+    if has_control_characters(email):
+        raise forms.ValidationError(invalid)
+    try:
+        # Syntax only: no DNS lookups while the signer waits.
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise forms.ValidationError(invalid) from None
+    return email
+
+
+class SignatureForm(forms.Form):
+    bound_field_class = AccessibleBoundField
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=100,
+        error_messages={
+            "required": _("Enter your name."),
+            "max_length": _("Enter a name of at most %(limit_value)d characters."),
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "name", "autocapitalize": "words"}
+        ),
+    )
+    email = _email_field()
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=countries,
+        initial="CA",
+        error_messages={
+            "required": _("Choose your country."),
+            "invalid_choice": _("Choose your country from the list."),
+        },
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=20,
+        required=False,
+        help_text=_("Required in Canada, for example K1A 0B1."),
+        error_messages={
+            "max_length": _(
+                "Enter a postal code of at most %(limit_value)d characters."
+            ),
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}
+        ),
+    )
+    wants_updates = forms.BooleanField(
+        label=_("Keep me updated about this campaign by email"),
+        required=False,
+    )
+    show_name_publicly = forms.BooleanField(
+        label=_("Show my first name publicly as a signer"),
+        required=False,
+    )
+    # Bots fill every field; people never see this one.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    rendered_at = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["rendered_at"].initial = rendered_at_token()
+
+    def clean_full_name(self) -> str:
+        name = self.cleaned_data["full_name"]
+        if has_control_characters(name):
+            raise forms.ValidationError(
+                _("Your name contains characters we can’t store; please retype it.")
+            )
+        name = fold_whitespace(name)
+        if not name:
+            raise forms.ValidationError(_("Enter your name."))
+        if name.startswith(_FORMULA_STARTS):
+            raise forms.ValidationError(_("Your name can’t start with =, +, - or @."))
+        if _LOOKS_LIKE_A_LINK.search(name):
+            raise forms.ValidationError(_("Enter your name, not a web address."))
+        return name
+
+    def clean_email(self) -> str:
+        return _validated_email(self.cleaned_data["email"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        postal_code = (cleaned.get("postal_code") or "").strip()
+        if country == "CA":
+            if not postal_code:
+                self.add_error(
+                    "postal_code", _("Enter your postal code, for example K1A 0B1.")
+                )
+            elif normalised := canadian_postal_code(postal_code):
+                cleaned["postal_code"] = normalised
+            else:
+                self.add_error(
+                    "postal_code",
+                    _(
+                        "Enter a Canadian postal code like K1A 0B1: letter, number, letter, number, letter, number."
+                    ),
+                )
+        elif country == "US" and postal_code:
+            if zip_code := us_zip_code(postal_code):
+                cleaned["postal_code"] = zip_code
+            else:
+                self.add_error(
+                    "postal_code", _("Enter a US ZIP code like 12345 or 12345-6789.")
+                )
+        elif postal_code:
+            if has_control_characters(postal_code):
+                self.add_error(
+                    "postal_code",
+                    _("Your postal code contains characters we can’t store."),
+                )
+            else:
+                cleaned["postal_code"] = fold_whitespace(postal_code)
+        return cleaned
+
+    @property
+    def is_bot(self) -> bool:
+        """Filled the hidden field, or sent the form back too fast to be a person."""
+        if self.cleaned_data.get("website"):
+            return True
+        elapsed = seconds_since_rendered(self.cleaned_data.get("rendered_at", ""))
+        return elapsed is None or elapsed < settings.SIGNATURE_MIN_FILL_SECONDS
+
+
+class ResendForm(forms.Form):
+    bound_field_class = AccessibleBoundField
+
+    email = _email_field()
+
+    def clean_email(self) -> str:
+        return _validated_email(self.cleaned_data["email"])

@@ -1,0 +1,78 @@
+"""Pure functions that turn what people type into what we store and compare."""
+
+import re
+import unicodedata
+
+from django.conf import settings
+
+# Canada Post: no D, F, I, O, Q or U anywhere; no W or Z in the first letter.
+_CA_POSTAL_CODE = re.compile(
+    r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\d[ABCEGHJ-NPRSTV-Z]\d"
+)
+_US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
+
+# The first letter of a postal code names the province or territory.
+_PROVINCE_BY_LETTER = {
+    "A": "NL",
+    "B": "NS",
+    "C": "PE",
+    "E": "NB",
+    "G": "QC",
+    "H": "QC",
+    "J": "QC",
+    "K": "ON",
+    "L": "ON",
+    "M": "ON",
+    "N": "ON",
+    "P": "ON",
+    "R": "MB",
+    "S": "SK",
+    "T": "AB",
+    "V": "BC",
+    "Y": "YT",
+}
+# X is shared by the two northern territories, split by district.
+_NUNAVUT_PREFIXES = ("X0A", "X0B", "X0C")
+
+
+def canonical_email(email: str) -> str:
+    """The form under which two addresses reach the same inbox.
+
+    Lowercased and trimmed everywhere; at the providers in
+    EMAIL_CANONICAL_PROVIDERS, also without dots or a "+tag" in the local part.
+    """
+    local, _, domain = email.strip().lower().rpartition("@")
+    canonical_domain = settings.EMAIL_CANONICAL_PROVIDERS.get(domain)
+    if canonical_domain:
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = canonical_domain
+    return f"{local}@{domain}"
+
+
+def canadian_postal_code(raw: str) -> str | None:
+    """'k1a0b1' -> 'K1A 0B1'; None when it is not a Canadian postal code."""
+    compact = re.sub(r"[\s-]", "", raw).upper()
+    if not _CA_POSTAL_CODE.fullmatch(compact):
+        return None
+    return f"{compact[:3]} {compact[3:]}"
+
+
+def us_zip_code(raw: str) -> str | None:
+    compact = re.sub(r"\s", "", raw)
+    return compact if _US_ZIP.fullmatch(compact) else None
+
+
+def province_for_postal_code(postal_code: str) -> str:
+    """Province or territory code for a normalised Canadian postal code."""
+    first = postal_code[:1]
+    if first == "X":
+        return "NU" if postal_code[:3] in _NUNAVUT_PREFIXES else "NT"
+    return _PROVINCE_BY_LETTER.get(first, "")
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) in {"Cc", "Cs", "Co"} for char in text)
+
+
+def fold_whitespace(text: str) -> str:
+    return " ".join(text.split())

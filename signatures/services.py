@@ -1,0 +1,207 @@
+"""Everything that happens to a signature: created, confirmed, counted, emailed."""
+
+import logging
+from contextlib import suppress
+from dataclasses import dataclass
+from math import floor, log10
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from petition.models import Petition
+from signatures.emails import EmailKind
+from signatures.models import PROVINCES, Signature
+from signatures.net import ip_hash
+from signatures.normalize import canonical_email, province_for_postal_code
+from signatures.tasks import send_signature_email
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SigningOutcome:
+    signature: Signature
+    created: bool
+
+
+def signature_create(
+    *,
+    petition: Petition,
+    full_name: str,
+    email: str,
+    country: str,
+    postal_code: str,
+    wants_updates: bool,
+    show_name_publicly: bool,
+    language: str,
+    ip_address: str,
+) -> SigningOutcome:
+    """Store a signature once per canonical email, and email the signer.
+
+    A second signing with the same address stores nothing and tells the signer
+    by email, never on the page, so the form does not reveal who has signed.
+    """
+    counted_now = not petition.requires_confirmation
+    signature = Signature(
+        petition=petition,
+        full_name=full_name,
+        email=email,
+        email_canonical=canonical_email(email),
+        country=country,
+        postal_code=postal_code,
+        province=province_for_postal_code(postal_code) if country == "CA" else "",
+        wants_updates=wants_updates,
+        show_name_publicly=show_name_publicly,
+        language=language,
+        status=Signature.Status.CONFIRMED if counted_now else Signature.Status.PENDING,
+        confirmed_at=timezone.now() if counted_now else None,
+        ip_hash=ip_hash(ip_address),
+        petition_version=petition.content_version(),
+    )
+    try:
+        # The unique constraint settles races: the second insert of the same
+        # address waits for the first, then fails here.
+        with transaction.atomic():
+            signature.save(force_insert=True)
+    except IntegrityError:
+        existing = Signature.objects.filter(
+            petition=petition, email_canonical=signature.email_canonical
+        ).first()
+        if existing is None:
+            raise
+        _email_signer(existing, _kind_for_repeat(existing))
+        return SigningOutcome(existing, created=False)
+
+    if counted_now:
+        _bump_cached_count(petition)
+    _email_signer(signature, EmailKind.THANKS if counted_now else EmailKind.CONFIRM)
+    return SigningOutcome(signature, created=True)
+
+
+def signature_confirm(*, signature: Signature) -> bool:
+    """Count a pending signature. Idempotent: True only the first time."""
+    confirmed = Signature.objects.filter(
+        pk=signature.pk, status=Signature.Status.PENDING
+    ).update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
+    if confirmed:
+        _bump_cached_count(signature.petition)
+    return bool(confirmed)
+
+
+def confirmation_resend(*, petition: Petition, email: str) -> None:
+    """Email a fresh link (or an "already counted" note) if this address signed."""
+    signature = Signature.objects.filter(
+        petition=petition, email_canonical=canonical_email(email)
+    ).first()
+    if signature is not None:
+        _email_signer(signature, _kind_for_repeat(signature))
+
+
+# --- Counting ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PetitionStats:
+    count: int
+    goal: int
+    recent_signers: list[tuple[str, str]]
+
+    @property
+    def recent_signers_display(self) -> list[tuple[str, str]]:
+        names = dict(PROVINCES)
+        return [(name, str(names.get(code, ""))) for name, code in self.recent_signers]
+
+    @property
+    def percent(self) -> int:
+        return min(100, floor(100 * self.count / self.goal)) if self.goal else 100
+
+
+def progress_goal(count: int, goal: int) -> int:
+    """The organizers' goal, then 1-2.5-5 steps (1,000, 2,500, 5,000, ...) once passed."""
+    if count < goal:
+        return goal
+    magnitude = 10 ** floor(log10(max(count, 1)))
+    for step in (1, 2.5, 5, 10):
+        target = int(step * magnitude)
+        if target > count:
+            return target
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def _count_key(petition_id: int) -> str:
+    return f"signatures:count:{petition_id}"
+
+
+def _recent_key(petition_id: int) -> str:
+    return f"signatures:recent:{petition_id}"
+
+
+def petition_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
+    """The public count and latest public signers, at most a few seconds old.
+
+    Read from the cache; on a miss, one COUNT over an index, so the database
+    counts at most once per SIGNATURE_COUNT_CACHE_SECONDS, however busy the page.
+    """
+    ttl = settings.SIGNATURE_COUNT_CACHE_SECONDS
+    count = cache.get(_count_key(petition.pk))
+    if count is None:
+        count = Signature.objects.counted().filter(petition=petition).count()
+        cache.set(_count_key(petition.pk), count, ttl)
+    signers = cache.get(_recent_key(petition.pk))
+    if signers is None:
+        rows = (
+            Signature.objects.counted()
+            .filter(petition=petition, show_name_publicly=True)
+            .order_by("-confirmed_at")
+            .values_list("full_name", "province")[:recent]
+        )
+        signers = [(name.split(" ", 1)[0], province) for name, province in rows]
+        cache.set(_recent_key(petition.pk), signers, ttl)
+    return PetitionStats(
+        count=count,
+        goal=progress_goal(count, petition.goal),
+        recent_signers=signers,
+    )
+
+
+def _bump_cached_count(petition: Petition) -> None:
+    # The signer who just confirmed should see their signature in the count;
+    # everyone else's view catches up when the cached value expires.
+    # Not cached (ValueError): the next reader counts afresh.
+    with suppress(ValueError):
+        cache.incr(_count_key(petition.pk))
+
+
+# --- Email ------------------------------------------------------------------
+
+
+def _kind_for_repeat(signature: Signature) -> EmailKind:
+    if signature.status == Signature.Status.PENDING:
+        return EmailKind.CONFIRM
+    return EmailKind.ALREADY_SIGNED
+
+
+def _may_email(address: str) -> bool:
+    """At most SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR emails about one address,
+    so our form cannot be used to flood someone's inbox."""
+    # Keyed by a hash: the cache never holds the address itself.
+    digest = salted_hmac("signatures.email-throttle", address).hexdigest()
+    key = f"signatures:emails-sent:{digest}"
+    cache.add(key, 0, 3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:
+        sent = 1
+    return sent <= settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR
+
+
+def _email_signer(signature: Signature, kind: EmailKind) -> None:
+    if not _may_email(signature.email_canonical):
+        logger.info("Email to signature %s skipped: hourly limit reached", signature.pk)
+        return
+    transaction.on_commit(
+        lambda: send_signature_email.enqueue(signature_id=signature.pk, kind=kind.value)
+    )

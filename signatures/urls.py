@@ -1,0 +1,13 @@
+from django.urls import path
+
+from signatures import views
+
+app_name = "signatures"
+
+urlpatterns = [
+    path("p/<slug:slug>/sign/", views.sign, name="sign"),
+    path("p/<slug:slug>/thanks/", views.thanks, name="thanks"),
+    path("p/<slug:slug>/confirmed/", views.confirmed, name="confirmed"),
+    path("p/<slug:slug>/resend/", views.resend, name="resend"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+]
