@@ -12,6 +12,14 @@ SEED_SLUG = "no-more-caged-families"
 TEST_DATA = Path(__file__).parent / "data"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright keeps an event loop running in this thread
+    from its first test to the end of the session, and Django refuses database
+    calls from a thread with a running loop."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static() -> None:
     """Pages use hashed static names, as in production: build the manifest once."""

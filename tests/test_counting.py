@@ -1,0 +1,131 @@
+"""The public count, progress bar and latest signers."""
+
+import time
+
+import pytest
+
+from signatures.services import petition_stats, progress_goal, signature_confirm
+from tests.conftest import SEED_SLUG
+from tests.factories import SignatureFactory
+from tests.html_tools import parse_page
+
+pytestmark = pytest.mark.django_db
+
+
+def shown_count(client, url: str = f"/p/{SEED_SLUG}/") -> int:
+    page = parse_page(client.get(url).content.decode())
+    progress = page.all("progress")[0]
+    return int(progress.attrs["value"])
+
+
+def test_count_includes_only_confirmed_signatures(client, seed_campaign):
+    SignatureFactory.create_batch(3, petition=seed_campaign)
+    SignatureFactory.create_batch(2, petition=seed_campaign, pending=True)
+    SignatureFactory(petition=seed_campaign, status="invalidated")
+    SignatureFactory()  # another petition
+
+    assert shown_count(client) == 3
+    page = parse_page(client.get(f"/p/{SEED_SLUG}/").content.decode())
+    assert "3 people have signed" in page.visible_text
+
+
+def test_count_is_cached_and_catches_up_within_the_allowed_lag(
+    client, settings, seed_campaign
+):
+    settings.SIGNATURE_COUNT_CACHE_SECONDS = 1
+    SignatureFactory(petition=seed_campaign)
+    assert shown_count(client) == 1
+
+    SignatureFactory(petition=seed_campaign)  # confirmed behind the cache's back
+    lagging = shown_count(client)
+    time.sleep(1.1)
+
+    assert lagging == 1
+    assert shown_count(client) == 2
+
+
+def test_page_views_do_not_count_rows_each_time(
+    client, seed_campaign, django_assert_num_queries
+):
+    client.get("/")  # fills the cache
+
+    # Petition and footnotes only: the count and signers come from the cache.
+    with django_assert_num_queries(2):
+        client.get("/")
+
+
+def test_confirming_shows_the_new_count_at_once_to_the_signer(client, seed_campaign):
+    pending = SignatureFactory(petition=seed_campaign, pending=True)
+    assert shown_count(client) == 0
+
+    signature_confirm(signature=pending)
+
+    assert shown_count(client, f"/p/{SEED_SLUG}/confirmed/") == 1
+
+
+def test_latest_public_signers_show_first_name_and_province_only(client, seed_campaign):
+    SignatureFactory(
+        petition=seed_campaign,
+        full_name="Marie-Ève Tremblay",
+        province="QC",
+        show_name_publicly=True,
+    )
+    SignatureFactory(
+        petition=seed_campaign, full_name="Private Person", show_name_publicly=False
+    )
+    SignatureFactory(
+        petition=seed_campaign,
+        full_name="Pending Person",
+        show_name_publicly=True,
+        pending=True,
+    )
+
+    text = parse_page(client.get("/").content.decode()).visible_text
+
+    assert "Marie-Ève (Quebec)" in text
+    assert "Tremblay" not in text
+    assert "Private" not in text
+    assert "Pending" not in text
+
+
+def test_signer_names_are_escaped_on_the_page(client, seed_campaign):
+    SignatureFactory(
+        petition=seed_campaign,
+        full_name="<script>alert(1)</script>",
+        show_name_publicly=True,
+    )
+
+    html = client.get("/").content.decode()
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("count", "goal", "shown"),
+    [
+        (0, 1000, 1000),
+        (999, 1000, 1000),
+        (1000, 1000, 2500),
+        (2500, 1000, 5000),
+        (5000, 1000, 10000),
+        (12_345, 1000, 25_000),
+        (99, 100, 100),
+        (100, 100, 250),
+        (260, 100, 500),
+        (0, 0, 1),
+    ],
+)
+def test_goal_steps_up_as_it_is_passed(count, goal, shown):
+    assert progress_goal(count, goal) == shown
+
+
+def test_progress_bar_reports_count_against_the_stepped_goal(seed_campaign):
+    seed_campaign.goal = 2
+    seed_campaign.save()
+    SignatureFactory.create_batch(3, petition=seed_campaign)
+
+    stats = petition_stats(seed_campaign)
+
+    assert (stats.count, stats.goal) == (3, 5)
+    assert stats.percent == 60

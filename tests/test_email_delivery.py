@@ -1,0 +1,130 @@
+"""Signatures are stored whatever the mail server does; emails are retried."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from signatures.models import Signature
+from signatures.tasks import retry_delay
+from tests.conftest import SEED_SLUG
+from tests.servers import free_port
+from tests.signing import confirmation_link, form_data
+
+pytestmark = pytest.mark.django_db
+
+# The worker opens and closes its own connections, as in production, so these
+# tests commit for real instead of running inside one rolled-back transaction.
+committing = pytest.mark.django_db(transaction=True)
+
+SIGN_URL = f"/p/{SEED_SLUG}/sign/"
+DATABASE_QUEUE = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
+}
+
+
+@pytest.fixture
+def refusing_mail_server(settings):
+    """SMTP pointed at a port where nothing listens: every send is refused."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    settings.EMAIL_TIMEOUT = 2
+    return settings
+
+
+def run_worker() -> None:
+    call_command(
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--queue-name",
+        "email",
+        verbosity=0,
+    )
+
+
+def test_refused_email_never_loses_the_signature(
+    client, refusing_mail_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(SIGN_URL, form_data())
+
+    assert response.status_code == 302
+    assert Signature.objects.count() == 1
+
+
+@committing
+@pytest.mark.usefixtures("seed_campaign")
+def test_email_is_queued_in_the_database_and_sent_by_the_worker(
+    client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_QUEUE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGN_URL, form_data())
+
+    assert mailoutbox == []
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+    run_worker()
+
+    assert len(mailoutbox) == 1
+    assert confirmation_link(mailoutbox[0])
+
+
+@committing
+@pytest.mark.usefixtures("seed_campaign")
+def test_refused_email_is_retried_later_and_sent_once_the_server_is_back(
+    client, refusing_mail_server, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings = refusing_mail_server
+    settings.TASKS = DATABASE_QUEUE
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGN_URL, form_data())
+
+    run_worker()  # the server refuses
+
+    failed = DBTaskResult.objects.get(status="FAILED")
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.run_after > timezone.now() + timedelta(seconds=30)
+    assert failed.args_kwargs["kwargs"].get("attempt", 1) == 1
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_worker()  # not due yet: nothing is sent early
+    assert mailoutbox == []
+
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    run_worker()
+
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["jane@example.org"]
+    assert Signature.objects.count() == 1
+
+
+def test_retries_wait_longer_each_time():
+    delays = [retry_delay(attempt) for attempt in range(1, 5)]
+
+    assert delays == [timedelta(minutes=m) for m in (1, 5, 25, 125)]
+
+
+@committing
+@pytest.mark.usefixtures("seed_campaign")
+def test_retrying_stops_after_the_configured_attempts(
+    client, refusing_mail_server, django_capture_on_commit_callbacks
+):
+    settings = refusing_mail_server
+    settings.TASKS = DATABASE_QUEUE
+    settings.EMAIL_SEND_ATTEMPTS = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGN_URL, form_data())
+
+    run_worker()
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    run_worker()
+
+    assert DBTaskResult.objects.filter(status="FAILED").count() == 2
+    assert not DBTaskResult.objects.filter(status="READY").exists()
