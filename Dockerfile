@@ -3,6 +3,7 @@
 # Build:  docker build -t petition .
 # Run:    docker run --env-file .env -p 8000:8000 petition
 # Migrate (once per release): docker run --env-file .env petition python manage.py migrate
+# Email worker (TASKS_BACKEND=database): docker run --env-file .env petition python manage.py db_worker --queue-name email
 
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -17,7 +18,8 @@ RUN pip install -r requirements.lock
 COPY . .
 # Hashed, compressed static files baked into the image; the key is a throwaway
 # used only for this command.
-RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput
+RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
+    && python -m compileall -q /app /opt/venv
 
 FROM python:3.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -32,6 +34,8 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 USER app
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+# The port follows GUNICORN_BIND; with PostgreSQL down, /healthz answers 503
+# within DATABASE_POOL_TIMEOUT (5 s by default).
+HEALTHCHECK --interval=30s --timeout=8s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('GUNICORN_BIND', ':8000').rsplit(':', 1)[1]; sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=7).status != 200)"]
 CMD ["gunicorn", "-c", "python:config.gunicorn", "config.wsgi"]

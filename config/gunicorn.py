@@ -4,7 +4,6 @@ Every value can be overridden from the environment so one image serves a
 laptop, a small VM and a bigger host alike.
 """
 
-import multiprocessing
 import os
 
 
@@ -18,9 +17,15 @@ def _int(name: str, default: int) -> int:
         ) from None
 
 
+# The cores this process may run on (a container's CPU set, not the host's).
+_cores = len(os.sched_getaffinity(0))
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Threads let a worker overlap database and network waits; workers use cores.
-workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2)
+# Each worker holds up to DATABASE_POOL_MAX_SIZE connections, so PostgreSQL
+# sees at most workers x pool size; the cap keeps a big host under its
+# default max_connections of 100.
+workers = _int("GUNICORN_WORKERS", min(2 * _cores, 8))
 threads = _int("GUNICORN_THREADS", 4)
 worker_class = "gthread"
 # Restart workers now and then so a slow leak can never take the site down.

@@ -21,8 +21,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.FileAwareEnv()
 # A per-instance mapping: the library's default caches file values process-wide.
 env.ENVIRON = FileAwareMapping(cache=False)
-if env.str("ENV_FILE", default=""):
-    environ.Env.read_env(env.str("ENV_FILE"), overwrite=False)
+if _env_file := env.str("ENV_FILE", default=""):
+    if not Path(_env_file).is_file():
+        raise ImproperlyConfigured(
+            f"Environment variable ENV_FILE names {_env_file!r}, which is not a file."
+        )
+    environ.Env.read_env(_env_file, overwrite=False)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -62,7 +66,16 @@ def env_url(
     value = env.str(name, default=default).strip()
     parts = urlsplit(value)
     has_location = bool(parts.netloc or parts.path.strip("/"))
-    if parts.scheme not in schemes or (needs_location and not has_location):
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+        port_ok = True
+    except ValueError:
+        port_ok = False
+    if (
+        parts.scheme not in schemes
+        or (needs_location and not has_location)
+        or not port_ok
+    ):
         # The value may hold a password, so only its scheme goes in the message.
         raise ImproperlyConfigured(
             f"Environment variable {name} must be a URL such as SCHEME://HOST/NAME "
@@ -101,10 +114,18 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "Environment variable ALLOWED_HOSTS is empty: every request would be "
+        "refused. List the site's host names, comma separated."
+    )
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 for _origin in CSRF_TRUSTED_ORIGINS:
-    if urlsplit(_origin).scheme not in {"http", "https"}:
+    if (
+        urlsplit(_origin).scheme not in {"http", "https"}
+        or not urlsplit(_origin).netloc
+    ):
         raise ImproperlyConfigured(
             "Environment variable CSRF_TRUSTED_ORIGINS must list origins with a "
             f"scheme, such as https://petition.example.org; got {_origin!r}."
@@ -175,12 +196,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A pool per process sized to its gunicorn threads; 0 falls back to one
     # persistent connection per thread.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Give up on an unreachable server quickly, so /healthz answers 503 in time.
+    _options.setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
+    )
     _pool_size = env_int("DATABASE_POOL_MAX_SIZE", 4)
     if _pool_size:
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        _options["pool"] = {
             "min_size": 1,
             "max_size": _pool_size,
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0
     else:
@@ -284,12 +310,20 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-
-if env_bool("TRUST_X_FORWARDED_PROTO", False):
-    # Only behind a proxy that always sets this header itself.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Both bind every subdomain and are hard to undo, so they are opt-in; the
+    # deploy check's reminders about them are silenced while they are off.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [
+        check
+        for check, enabled in [
+            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+            ("security.W021", SECURE_HSTS_PRELOAD),
+        ]
+        if not enabled
+    ]
+# HTTPS behind a proxy is recognised by gunicorn (FORWARDED_ALLOW_IPS in
+# config/gunicorn.py), so Django needs no SECURE_PROXY_SSL_HEADER of its own.
 
 # --- Site -------------------------------------------------------------------
 
@@ -302,7 +336,7 @@ SITE_NAME = env.str("SITE_NAME", default="Petition")
 
 # A less obvious admin path keeps password-guessing bots off the login page.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
-if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/") or ADMIN_URL == "/":
+if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
     raise ImproperlyConfigured(
         "Environment variable ADMIN_URL must be a path like 'admin/' or "
         f"'organizers/': no leading slash, one trailing slash; got {ADMIN_URL!r}."
@@ -344,6 +378,13 @@ RATELIMIT_FAIL_OPEN = True
 # Sign POSTs are a few hundred bytes; anything near this is not a person.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        "Environment variable LOG_LEVEL must be one of DEBUG, INFO, WARNING, "
+        f"ERROR or CRITICAL, not {LOG_LEVEL!r}."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -351,5 +392,5 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -7,3 +7,5 @@ urlpatterns = [
     path("", include("signatures.urls")),
     path("", include("petition.urls")),
 ]
+
+handler500 = "config.views.server_error"

@@ -10,12 +10,18 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-FOOTNOTE_MARKER = re.compile(r"\[(\d{1,3})\]")
+FOOTNOTE_MARKER = re.compile(r"\[([1-9]\d{0,2})\]")
+# The page has its own h1 (the title) and h2 sections; organizer headings
+# start below them so the outline stays in order.
+TOP_HEADING_LEVEL = 3
 
 
 def footnote_anchor(number: int) -> str:
@@ -76,17 +82,30 @@ def _link_footnote_markers(state: StateCore) -> None:
 def _render_footnote_ref(self, tokens, idx, options, env) -> str:
     number = tokens[idx].meta["number"]
     occurrence = tokens[idx].meta["occurrence"]
+    label = escape(_("Footnote %(number)s") % {"number": number})
     return (
         f'<sup class="footnote-ref"><a href="#{footnote_anchor(number)}" '
-        f'id="{marker_anchor(number, occurrence)}">[{number}]</a></sup>'
+        f'id="{marker_anchor(number, occurrence)}" aria-label="{label}">'
+        f"[{number}]</a></sup>"
     )
+
+
+def _demote_heading(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    level = min(6, int(token.tag[1]) + TOP_HEADING_LEVEL - 1)
+    token.tag = f"h{level}"
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
-    md.disable("image")
+    # No images (they would load from hosts we do not control) and no
+    # reference definitions (a "[1]: url" line would hijack footnote markers).
+    md.disable(["image", "reference"])
     md.core.ruler.push("footnote_markers", _link_footnote_markers)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("heading_open", _demote_heading)
+    md.add_render_rule("heading_close", _demote_heading)
     return md
 
 
@@ -100,11 +119,21 @@ class RenderedCampaign:
     referenced_footnotes: frozenset[int]
 
 
-@lru_cache(maxsize=128)
 def render_campaign(
     body: str, why_important: str, footnote_numbers: frozenset[int]
 ) -> RenderedCampaign:
-    """Render both sections with one marker count, so every id is unique."""
+    """Render both sections with one marker count, so every id is unique.
+
+    Cached per process by content and language: an unchanged text is parsed
+    once, and an edited one is a new key.
+    """
+    return _render_campaign(body, why_important, footnote_numbers, get_language())
+
+
+@lru_cache(maxsize=128)
+def _render_campaign(
+    body: str, why_important: str, footnote_numbers: frozenset[int], language: str
+) -> RenderedCampaign:
     env = {"footnote_numbers": footnote_numbers, "footnote_refs": {}}
     body_html = _MARKDOWN.render(body, env)
     why_html = _MARKDOWN.render(why_important, env)

@@ -1,5 +1,6 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -7,6 +8,9 @@ from petition.markup import plain_summary, render_campaign
 from petition.models import Petition
 from signatures.forms import SignatureForm
 from signatures.services import petition_stats
+
+# Link previews name the audience's locale: Canadian English and French.
+OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 
 
 def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
@@ -25,6 +29,7 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
             "footnotes": footnotes,
             "summary": plain_summary(petition.body),
             "canonical_url": request.build_absolute_uri(petition.get_absolute_url()),
+            "og_locale": OG_LOCALES.get(get_language(), "en_CA"),
             "stats": petition_stats(petition),
             "form": SignatureForm(),
         },

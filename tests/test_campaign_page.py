@@ -259,8 +259,10 @@ def test_link_previews_describe_the_campaign(client):
     assert meta["description"] == meta["og:description"]
 
 
-def test_server_error_page_is_friendly_and_standalone(rf):
-    from django.views.defaults import server_error
+def test_server_error_page_is_friendly_and_complete(rf, settings):
+    from config.views import server_error
+
+    settings.SITE_NAME = "Migrant Justice"
 
     response = server_error(rf.get("/"))
 
@@ -268,3 +270,8 @@ def test_server_error_page_is_friendly_and_standalone(rf):
     page = parse_page(response.content.decode())
     assert [h.text for h in page.all("h1")] == ["Something went wrong on our side"]
     assert any(a.attrs.get("href") == "/" for a in page.all("a"))
+    site_link = next(
+        a for a in page.all("a") if "site-name" in a.attrs.get("class", "")
+    )
+    assert site_link.text.strip() == "Migrant Justice"
+    assert "Migrant Justice: a petition for change." in page.visible_text

@@ -52,3 +52,35 @@ def test_long_summary_is_cut_at_a_word_boundary():
     assert summary.endswith("…")
     assert len(summary) <= 30
     assert "wor…" not in summary
+
+
+def test_organizer_headings_sit_below_the_page_title_and_sections():
+    body, _, _ = render("# Big\n\n## Smaller\n\nSub\n---\n\n###### Tiny")
+
+    assert "<h1" not in body
+    assert "<h2" not in body
+    assert "<h3>Big</h3>" in body
+    assert "<h4>Smaller</h4>" in body
+    assert "<h4>Sub</h4>" in body
+    assert "<h6>Tiny</h6>" in body
+
+
+def test_reference_definition_cannot_hijack_a_footnote_marker():
+    body, _, referenced = render("A claim.[1]\n\n[1]: https://elsewhere.example")
+
+    assert 'href="#fn-1"' in body
+    assert "elsewhere.example" not in body.split("</p>")[0]
+    assert referenced == {1}
+
+
+def test_marker_link_names_the_footnote_for_screen_readers():
+    body, _, _ = render("A claim.[2]")
+
+    assert 'aria-label="Footnote 2"' in body
+
+
+def test_zero_padded_marker_is_not_a_footnote():
+    body, _, referenced = render("Item [01] and [0].")
+
+    assert referenced == frozenset()
+    assert "[01]" in body

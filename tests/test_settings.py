@@ -33,6 +33,9 @@ _CONFIG_VARIABLES = [
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "ENV_FILE",
+    "LOG_LEVEL",
+    "TASKS_BACKEND",
+    "SITE_URL",
 ]
 
 
@@ -71,6 +74,8 @@ def test_production_environment_configures_postgres_redis_and_smtp(read_settings
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert database["HOST"] == "db.internal"
     assert database["OPTIONS"]["pool"]["max_size"] == 4
+    assert database["CONN_MAX_AGE"] == 0  # the pool keeps the connections
+    assert database["OPTIONS"]["connect_timeout"] == 3
     assert config["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
     assert config["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/0"
     assert config["EMAIL_HOST"] == "smtp.example.org"
@@ -80,6 +85,16 @@ def test_production_environment_configures_postgres_redis_and_smtp(read_settings
     assert config["CSRF_COOKIE_SECURE"] is True
     assert config["SECURE_HSTS_SECONDS"] >= 31_536_000
     assert config["SECURE_SSL_REDIRECT"] is True
+    # Binding every subdomain, or the browsers' preload list, is opt-in.
+    assert config["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert config["SECURE_HSTS_PRELOAD"] is False
+    assert config["TASKS"]["default"]["BACKEND"].endswith("ImmediateBackend")
+
+
+def test_production_can_queue_email_in_the_database(read_settings):
+    config = read_settings(**PRODUCTION_ENV, TASKS_BACKEND="database")
+
+    assert config["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
 
 
 def test_pool_can_be_swapped_for_persistent_connections(read_settings):
@@ -112,6 +127,16 @@ def test_secret_can_come_from_a_file(read_settings, tmp_path):
         ("CSRF_TRUSTED_ORIGINS", "petition.example.org"),
         ("ADMIN_URL", "/admin"),
         ("SECURE_HSTS_SECONDS", "one year"),
+        ("DATABASE_URL", "postgres://user:hunter2@db:port/petition"),
+        ("EMAIL_URL", "smtp://user:hunter2@mail:twenty-five"),
+        ("REDIS_URL", "redis://cache:six/0"),
+        ("ALLOWED_HOSTS", " , "),
+        ("ENV_FILE", "/nonexistent/.env"),
+        ("CSRF_TRUSTED_ORIGINS", "https://"),
+        ("LOG_LEVEL", "verbose"),
+        ("TASKS_BACKEND", "celery"),
+        ("SIGN_RATE_PER_MINUTE", "ten a minute"),
+        ("SITE_URL", "petition.example.org"),
     ],
 )
 def test_malformed_value_fails_loudly_naming_the_variable(read_settings, name, value):

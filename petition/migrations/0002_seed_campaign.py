@@ -112,11 +112,8 @@ def load_campaign(apps, schema_editor):
     )
 
 
-def unload_campaign(apps, schema_editor):
-    apps.get_model("petition", "Petition").objects.filter(slug=SLUG).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [("petition", "0001_initial")]
 
-    operations = [migrations.RunPython(load_campaign, unload_campaign)]
+    # Unapplying keeps the campaign: by then it may carry signatures.
+    operations = [migrations.RunPython(load_campaign, migrations.RunPython.noop)]

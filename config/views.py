@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseServerError
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponseServerError:
+    """The friendly 500 page, with no context processors: whatever failed
+    may be among them, and this page must render regardless."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"SITE_NAME": settings.SITE_NAME}))
