@@ -58,3 +58,19 @@ def _allow_database_access_beside_playwright():
 def screenshot_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """pytest-django's live server, with static files served by WhiteNoise from
+    the collected, hashed files, as in production; Django's own test handler
+    looks for unhashed names and would leave the pages unstyled."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer(
+        os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"), start=False
+    )
+    server.thread.static_handler = lambda application: application
+    server.start()
+    yield server
+    server.stop()

@@ -63,3 +63,14 @@ def test_keyboard_user_can_skip_to_the_content(page, live_server):
 
     assert page.url.endswith("#main")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_stylesheet_loads_and_styles_the_page(page, live_server):
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+
+    page.goto(live_server.url + "/")
+
+    assert failed == []
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(247, 244, 239)"
