@@ -20,5 +20,8 @@ class PetitionAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "addressees"]}),
         (_("Text"), {"fields": ["body", "why_important", "call_to_action"]}),
-        (_("Signing"), {"fields": ["goal", "is_open", "published_at"]}),
+        (
+            _("Signing"),
+            {"fields": ["goal", "is_open", "requires_confirmation", "published_at"]},
+        ),
     ]
