@@ -132,7 +132,7 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.PetitionAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -369,6 +369,10 @@ RESEND_RATE_PER_HOUR = env_rate("RESEND_RATE_PER_HOUR", "3/h")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Confirmation emails are retried with growing delays: 1, 5, 25, 125 minutes.
 EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5, minimum=1)
+
+# Admin login attempts per client IP and per account name.
+ADMIN_LOGIN_RATE = env_rate("ADMIN_LOGIN_RATE", "5/m")
+ADMIN_LOGIN_RATE_PER_ACCOUNT = env_rate("ADMIN_LOGIN_RATE_PER_ACCOUNT", "20/h")
 
 RATELIMIT_IP_META_KEY = "signatures.net.client_ip"
 RATELIMIT_VIEW = "signatures.views.rate_limited"

@@ -1,8 +1,22 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
 
 urlpatterns = [
+    # New organizers choose their password from the link createorganizer prints.
+    path(
+        f"{settings.ADMIN_URL}password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("password_reset_complete")
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        f"{settings.ADMIN_URL}password/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("signatures.urls")),
     path("", include("petition.urls")),

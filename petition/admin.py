@@ -1,7 +1,16 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from petition.models import Footnote, Petition
+from petition.markup import render_campaign
+from petition.models import Footnote, Petition, PetitionVersion
+from petition.services import petition_version_record
+from signatures.dashboard import petition_dashboard, petition_report
 
 
 class FootnoteInline(admin.TabularInline):
@@ -10,13 +19,43 @@ class FootnoteInline(admin.TabularInline):
     ordering = ["number"]
 
 
+class PetitionVersionInline(admin.TabularInline):
+    """The history: every saved text, who saved it and when."""
+
+    model = PetitionVersion
+    fields = ["number", "created_at", "created_by", "title", "signature_count"]
+    readonly_fields = fields
+    ordering = ["-number"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("History of the text")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .annotate(signature_total=Count("signatures"))
+        )
+
+    @admin.display(description=_("signatures"))
+    def signature_count(self, version: PetitionVersion) -> int:
+        return version.signature_total
+
+
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "published_at", "is_open", "goal", "updated_at"]
+    list_display = ["title", "slug", "published_at", "is_open", "goal", "tools"]
     list_filter = ["is_open"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [FootnoteInline]
+    inlines = [FootnoteInline, PetitionVersionInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "addressees"]}),
         (_("Text"), {"fields": ["body", "why_important", "call_to_action"]}),
@@ -25,3 +64,101 @@ class PetitionAdmin(admin.ModelAdmin):
             {"fields": ["goal", "is_open", "requires_confirmation", "published_at"]},
         ),
     ]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the footnotes are saved, so the version holds the whole text.
+        petition_version_record(petition=form.instance, user=request.user)
+
+    @admin.display(description=_("tools"))
+    def tools(self, petition: Petition) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:petition_petition_dashboard", args=[petition.pk]),
+            _("Dashboard"),
+            reverse("admin:petition_petition_report", args=[petition.pk]),
+            _("Delivery report"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="petition_petition_dashboard",
+            ),
+            path(
+                "<int:pk>/report/",
+                self.admin_site.admin_view(self.report_view),
+                name="petition_petition_report",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _petition_for_signature_viewers(
+        self, request: HttpRequest, pk: int
+    ) -> Petition:
+        if not request.user.has_perm("signatures.view_signature"):
+            raise PermissionDenied
+        return get_object_or_404(Petition, pk=pk)
+
+    def dashboard_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
+        petition = self._petition_for_signature_viewers(request, pk)
+        return TemplateResponse(
+            request,
+            "admin/petition/petition/dashboard.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Dashboard: %(title)s") % {"title": petition.title},
+                "petition": petition,
+                "dashboard": petition_dashboard(petition),
+                "opts": self.model._meta,
+            },
+        )
+
+    def report_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
+        petition = self._petition_for_signature_viewers(request, pk)
+        footnotes = list(petition.footnotes.all())
+        return TemplateResponse(
+            request,
+            "admin/petition/petition/report.html",
+            {
+                "petition": petition,
+                "footnotes": footnotes,
+                "content": render_campaign(
+                    petition.body,
+                    petition.why_important,
+                    frozenset(f.number for f in footnotes),
+                ),
+                "report": petition_report(petition),
+            },
+        )
+
+
+@admin.register(PetitionVersion)
+class PetitionVersionAdmin(admin.ModelAdmin):
+    list_display = ["petition", "number", "created_at", "created_by"]
+    list_filter = ["petition"]
+    list_select_related = ["petition", "created_by"]
+    readonly_fields = [
+        "petition",
+        "number",
+        "created_at",
+        "created_by",
+        "title",
+        "addressees",
+        "body",
+        "why_important",
+        "call_to_action",
+        "footnotes",
+        "content_hash",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

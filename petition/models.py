@@ -1,5 +1,4 @@
-import hashlib
-
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -71,6 +70,15 @@ class Petition(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    current_version = models.ForeignKey(
+        "PetitionVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("current version"),
+    )
 
     objects = PetitionQuerySet.as_manager()
 
@@ -85,11 +93,6 @@ class Petition(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("petition:detail", kwargs={"slug": self.slug})
-
-    def content_version(self) -> str:
-        """A fingerprint of the text as signed, to tell later edits apart."""
-        text = "\x1f".join([self.title, self.addressees, self.body, self.why_important])
-        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def is_published(self) -> bool:
@@ -134,3 +137,47 @@ class Footnote(models.Model):
     @property
     def first_marker_anchor(self) -> str:
         return marker_anchor(self.number)
+
+
+class PetitionVersion(models.Model):
+    """The text of a petition as it stood when saved: what signers agreed to."""
+
+    petition = models.ForeignKey(
+        Petition,
+        on_delete=models.CASCADE,
+        related_name="versions",
+        verbose_name=_("petition"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    addressees = models.CharField(_("addressed to"), max_length=500)
+    body = models.TextField(_("petition text"))
+    why_important = models.TextField(_('"Why is this important?" section'), blank=True)
+    call_to_action = models.CharField(_("call to action"), max_length=200)
+    footnotes = models.JSONField(_("footnotes"), default=list)
+    content_hash = models.CharField(_("content fingerprint"), max_length=64)
+    created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+
+    class Meta:
+        verbose_name = _("petition version")
+        verbose_name_plural = _("petition versions")
+        ordering = ["petition", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "number"], name="petition_version_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("%(title)s, version %(number)s") % {
+            "title": self.title,
+            "number": self.number,
+        }

@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from petition.models import Petition
+from petition.models import Petition, PetitionVersion
 
 PROVINCES = [
     ("AB", _("Alberta")),
@@ -63,15 +64,21 @@ class Signature(models.Model):
     )
     created_at = models.DateTimeField(_("signed at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    invalidated_at = models.DateTimeField(_("invalidated at"), null=True, blank=True)
+    invalidation_reason = models.CharField(
+        _("reason for invalidation"), max_length=200, blank=True
+    )
     ip_hash = models.CharField(
         _("IP address hash"),
         max_length=64,
         help_text=_("A keyed hash of the signer's IP address; never the address."),
     )
-    petition_version = models.CharField(
-        _("petition version signed"),
-        max_length=64,
-        help_text=_("Fingerprint of the petition text at the time of signing."),
+    petition_version = models.ForeignKey(
+        PetitionVersion,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("petition version signed"),
+        help_text=_("The text of the petition as it stood when this person signed."),
     )
 
     objects = SignatureQuerySet.as_manager()
@@ -79,6 +86,7 @@ class Signature(models.Model):
     class Meta:
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
+        permissions = [("export_signature", _("Can export signatures"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["petition", "email_canonical"],
@@ -95,6 +103,12 @@ class Signature(models.Model):
                 fields=["petition", "status", "confirmed_at"],
                 name="signature_counted_idx",
             ),
+            # The admin's default order, date filters and attack time windows.
+            models.Index(fields=["created_at"], name="signature_created_idx"),
+            # Finding a signer by email or postal code; spotting one source.
+            models.Index(fields=["email_canonical"], name="signature_email_idx"),
+            models.Index(fields=["postal_code"], name="signature_postal_code_idx"),
+            models.Index(fields=["ip_hash"], name="signature_ip_hash_idx"),
         ]
 
     def __str__(self) -> str:
@@ -103,3 +117,35 @@ class Signature(models.Model):
     @property
     def first_name(self) -> str:
         return self.full_name.split(" ", 1)[0]
+
+
+class ModerationAction(models.Model):
+    """One organizer action on signatures: who, when, what and how many."""
+
+    class Kind(models.TextChoices):
+        INVALIDATE = "invalidate", _("invalidated")
+        RESTORE = "restore", _("restored")
+        RESEND = "resend", _("confirmation resent")
+        ERASE = "erase", _("personal data erased")
+        EXPORT = "export", _("exported")
+
+    kind = models.CharField(_("action"), max_length=12, choices=Kind)
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    performed_at = models.DateTimeField(_("at"), default=timezone.now)
+    count = models.PositiveIntegerField(_("signatures"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    criteria = models.JSONField(_("which signatures"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation actions")
+        ordering = ["-performed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.count}"

@@ -3,17 +3,21 @@
 import logging
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from math import floor, log10
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from petition.models import Petition
+from petition.services import petition_current_version_id
 from signatures.emails import EmailKind
-from signatures.models import PROVINCES, Signature
+from signatures.models import PROVINCES, ModerationAction, Signature
 from signatures.net import ip_hash
 from signatures.normalize import canonical_email, province_for_postal_code
 from signatures.tasks import send_signature_email
@@ -59,7 +63,7 @@ def signature_create(
         status=Signature.Status.CONFIRMED if counted_now else Signature.Status.PENDING,
         confirmed_at=timezone.now() if counted_now else None,
         ip_hash=ip_hash(ip_address),
-        petition_version=petition.content_version(),
+        petition_version_id=petition_current_version_id(petition),
     )
     try:
         # The unique constraint settles races: the second insert of the same
@@ -204,4 +208,121 @@ def _email_signer(signature: Signature, kind: EmailKind) -> None:
         return
     transaction.on_commit(
         lambda: send_signature_email.enqueue(signature_id=signature.pk, kind=kind.value)
+    )
+
+
+# --- Moderation (organizers) -------------------------------------------------
+
+
+def _record(
+    *,
+    kind: ModerationAction.Kind,
+    user: AbstractBaseUser | None,
+    count: int,
+    reason: str = "",
+    criteria: dict | None = None,
+) -> ModerationAction:
+    return ModerationAction.objects.create(
+        kind=kind,
+        performed_by=user if user is not None and user.is_authenticated else None,
+        count=count,
+        reason=reason,
+        criteria=criteria or {},
+    )
+
+
+def signatures_invalidate(
+    *,
+    signatures: QuerySet[Signature],
+    reason: str,
+    user: AbstractBaseUser | None,
+    criteria: dict | None = None,
+) -> int:
+    """Take signatures out of counts and exports, keeping them for review."""
+    with transaction.atomic():
+        count = signatures.exclude(status=Signature.Status.INVALIDATED).update(
+            status=Signature.Status.INVALIDATED,
+            invalidated_at=timezone.now(),
+            invalidation_reason=reason,
+        )
+        _record(
+            kind=ModerationAction.Kind.INVALIDATE,
+            user=user,
+            count=count,
+            reason=reason,
+            criteria=criteria,
+        )
+    return count
+
+
+def signatures_restore(
+    *, signatures: QuerySet[Signature], user: AbstractBaseUser | None
+) -> int:
+    """Undo an invalidation: back to confirmed if it had been, else pending."""
+    invalidated = signatures.filter(status=Signature.Status.INVALIDATED)
+    with transaction.atomic():
+        count = invalidated.update(
+            status=Case(
+                When(
+                    confirmed_at__isnull=False, then=Value(Signature.Status.CONFIRMED)
+                ),
+                default=Value(Signature.Status.PENDING),
+            ),
+            invalidated_at=None,
+            invalidation_reason="",
+        )
+        _record(kind=ModerationAction.Kind.RESTORE, user=user, count=count)
+    return count
+
+
+def signatures_resend_confirmation(
+    *, signatures: QuerySet[Signature], user: AbstractBaseUser | None
+) -> int:
+    """Email the confirmation link again to pending signers (within the
+    per-address hourly limit)."""
+    pending = list(signatures.filter(status=Signature.Status.PENDING))
+    for signature in pending:
+        _email_signer(signature, EmailKind.CONFIRM)
+    _record(kind=ModerationAction.Kind.RESEND, user=user, count=len(pending))
+    return len(pending)
+
+
+def signatures_erase(
+    *, signatures: QuerySet[Signature], user: AbstractBaseUser | None, reason: str = ""
+) -> int:
+    """Delete signers' personal data at their request; only the count of
+    erased signatures is kept, in the moderation record."""
+    with transaction.atomic():
+        count, _ = signatures.delete()
+        _record(kind=ModerationAction.Kind.ERASE, user=user, count=count, reason=reason)
+    return count
+
+
+def signatures_matching(
+    *,
+    petition: Petition | None = None,
+    email_domain: str = "",
+    ip_hash: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Signature]:
+    """Signatures from one source of abuse: a domain, an address, a time window."""
+    signatures = Signature.objects.all()
+    if petition is not None:
+        signatures = signatures.filter(petition=petition)
+    if email_domain:
+        domain = email_domain.strip().lower().lstrip("@")
+        signatures = signatures.filter(email_canonical__endswith=f"@{domain}")
+    if ip_hash:
+        signatures = signatures.filter(ip_hash=ip_hash.strip())
+    if since is not None:
+        signatures = signatures.filter(created_at__gte=since)
+    if until is not None:
+        signatures = signatures.filter(created_at__lt=until)
+    return signatures
+
+
+def record_export(*, user: AbstractBaseUser | None, count: int, criteria: dict) -> None:
+    _record(
+        kind=ModerationAction.Kind.EXPORT, user=user, count=count, criteria=criteria
     )

@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from petition.models import Footnote, Petition
+from petition.services import petition_version_record
 from signatures.models import Signature
 
 
@@ -45,7 +46,9 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     status = Signature.Status.CONFIRMED
     confirmed_at = factory.LazyFunction(timezone.now)
     ip_hash = "0" * 64
-    petition_version = "test"
+    petition_version = factory.LazyAttribute(
+        lambda signature: petition_version_record(petition=signature.petition)
+    )
 
     class Params:
         pending = factory.Trait(status=Signature.Status.PENDING, confirmed_at=None)

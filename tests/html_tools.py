@@ -3,7 +3,25 @@
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "div", "section", "br", "header", "aside"}
+_BLOCK_TAGS = {
+    "p",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "div",
+    "section",
+    "br",
+    "header",
+    "aside",
+    "td",
+    "th",
+    "tr",
+    "dt",
+    "dd",
+    "caption",
+    "table",
+}
 _SKIPPED = {"script", "style", "head", "title"}
 
 

@@ -44,7 +44,7 @@ def test_valid_signature_is_stored_and_signer_sees_check_your_email(sign, client
     assert signature.country == "CA"
     assert signature.status == Signature.Status.PENDING
     assert signature.language == "en"
-    assert len(signature.petition_version) == 64
+    assert signature.petition_version == signature.petition.current_version
     assert "Check your email" in client.get(THANKS_URL).content.decode()
 
 

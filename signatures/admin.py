@@ -1,0 +1,450 @@
+import re
+from functools import cached_property
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from petition.models import Petition
+from signatures.export import COLUMNS, DEFAULT_COLUMNS, csv_lines
+from signatures.models import ModerationAction, Signature
+from signatures.normalize import canadian_postal_code, canonical_email
+from signatures.services import (
+    record_export,
+    signatures_erase,
+    signatures_invalidate,
+    signatures_matching,
+    signatures_resend_confirmation,
+    signatures_restore,
+)
+
+_FORWARD_SORTATION_AREA = re.compile(r"[A-Za-z]\d[A-Za-z]")
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most `cap` rows, so a page costs the same at a million rows
+    as at a hundred; past the cap, filters narrow the list."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap].count()
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Kept with each signature and in the moderation log."),
+        error_messages={"required": _("Say why, for the record.")},
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = _reason_field()
+
+
+class ExportForm(forms.Form):
+    columns = forms.MultipleChoiceField(
+        label=_("Columns"),
+        choices=[(name, column.label) for name, column in COLUMNS.items()],
+        initial=DEFAULT_COLUMNS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one column.")},
+    )
+
+
+class MatchingForm(forms.Form):
+    petition = forms.ModelChoiceField(
+        label=_("Petition"), queryset=Petition.objects.all(), required=False
+    )
+    email_domain = forms.CharField(
+        label=_("Email domain"), required=False, help_text=_("For example spam.example")
+    )
+    ip_hash = forms.CharField(label=_("IP address hash"), required=False, max_length=64)
+    since = forms.DateTimeField(label=_("Signed from"), required=False)
+    until = forms.DateTimeField(label=_("Signed before"), required=False)
+    reason = _reason_field()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not any(
+            cleaned.get(f) for f in ("email_domain", "ip_hash", "since", "until")
+        ):
+            raise forms.ValidationError(
+                _("Give a domain, an IP address hash or a time window.")
+            )
+        return cleaned
+
+
+def _intermediate(
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    title: str,
+    form: forms.Form,
+    button: str,
+    warning: str = "",
+) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "admin/signatures/signature/action_form.html",
+        {
+            **admin.site.each_context(request),
+            "title": title,
+            "form": form,
+            "action": action,
+            "button": button,
+            "warning": warning,
+            "count": queryset.count(),
+            "queryset_pks": queryset.values_list("pk", flat=True)[:1000],
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": Signature._meta,
+        },
+    )
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "email",
+        "postal_code",
+        "province",
+        "country",
+        "status",
+        "wants_updates",
+        "show_name_publicly",
+        "created_at",
+    ]
+    list_filter = [
+        "petition",
+        "status",
+        "province",
+        "country",
+        "wants_updates",
+        "show_name_publicly",
+        "created_at",
+    ]
+    date_hierarchy = "created_at"
+    search_fields = ["full_name", "email", "postal_code"]
+    search_help_text = _(
+        "An email address, a postal code (or its first three characters), or part of a name."
+    )
+    list_select_related = ["petition"]
+    list_per_page = 100
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ["-created_at"]
+    actions = [
+        "invalidate",
+        "restore",
+        "resend_confirmation",
+        "export_csv",
+        "erase",
+    ]
+    readonly_fields = [
+        "petition",
+        "petition_version",
+        "full_name",
+        "email",
+        "email_canonical",
+        "country",
+        "postal_code",
+        "province",
+        "wants_updates",
+        "show_name_publicly",
+        "language",
+        "status",
+        "created_at",
+        "confirmed_at",
+        "invalidated_at",
+        "invalidation_reason",
+        "ip_hash",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # signatures come from signers, never from the admin
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each kind of term through an index: a full scan per keystroke would
+        not survive a million rows."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if "@" in term:
+            return queryset.filter(email_canonical=canonical_email(term)), False
+        if postal_code := canadian_postal_code(term):
+            return queryset.filter(postal_code=postal_code), False
+        if _FORWARD_SORTATION_AREA.fullmatch(term):
+            return queryset.filter(postal_code__startswith=term.upper()), False
+        return queryset.filter(full_name__icontains=term), False
+
+    # --- Actions --------------------------------------------------------------
+
+    @admin.action(
+        description=_("Invalidate selected signatures"), permissions=["change"]
+    )
+    def invalidate(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            count = signatures_invalidate(
+                signatures=queryset,
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+                criteria={"selected": _selection(request, queryset)},
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d signature invalidated. It no longer counts.",
+                    "%(count)d signatures invalidated. They no longer count.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return None
+        return _intermediate(
+            request,
+            queryset,
+            action="invalidate",
+            title=_("Invalidate signatures"),
+            form=form,
+            button=_("Invalidate"),
+        )
+
+    @admin.action(
+        description=_("Restore selected invalidated signatures"), permissions=["change"]
+    )
+    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = signatures_restore(signatures=queryset, user=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d signature restored.", "%(count)d signatures restored.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Resend the confirmation email to selected pending signers"),
+        permissions=["change"],
+    )
+    def resend_confirmation(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = signatures_resend_confirmation(signatures=queryset, user=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "Confirmation email resent to %(count)d pending signer.",
+                "Confirmation email resent to %(count)d pending signers.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Export confirmed signatures as CSV"), permissions=["export"]
+    )
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponseRedirect:
+        url = reverse("admin:signatures_signature_export")
+        if request.POST.get("select_across") == "1":
+            query = request.GET.urlencode()  # the changelist's filters
+        else:
+            pks = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+            query = f"id__in={pks}"
+        return HttpResponseRedirect(f"{url}?{query}")
+
+    @admin.action(
+        description=_("Erase selected signers’ personal data (on their request)"),
+        permissions=["delete"],
+    )
+    def erase(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            count = signatures_erase(
+                signatures=queryset,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d signature and its personal data erased.",
+                    "%(count)d signatures and their personal data erased.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return None
+        return _intermediate(
+            request,
+            queryset,
+            action="erase",
+            title=_("Erase personal data"),
+            form=form,
+            button=_("Erase for good"),
+            warning=_("This deletes the signatures and cannot be undone."),
+        )
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("signatures.export_signature")
+
+    # --- Views ----------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="signatures_signature_export",
+            ),
+            path(
+                "invalidate-matching/",
+                self.admin_site.admin_view(self.invalidate_matching_view),
+                name="signatures_signature_invalidate_matching",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The changelist's filters, as a CSV of their confirmed signatures."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        signatures = changelist.get_queryset(request)
+        form = ExportForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            columns = form.cleaned_data["columns"]
+            criteria = {"filters": request.GET.dict(), "columns": columns}
+
+            def done(count: int) -> None:
+                record_export(user=request.user, count=count, criteria=criteria)
+
+            response = StreamingHttpResponse(
+                csv_lines(signatures, columns, on_done=done),
+                content_type="text/csv; charset=utf-8",
+            )
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            response["Content-Disposition"] = (
+                f'attachment; filename="signatures-{stamp}.csv"'
+            )
+            return response
+        return TemplateResponse(
+            request,
+            "admin/signatures/signature/export.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Export confirmed signatures"),
+                "form": form,
+                "count": signatures.counted()[: CappedCountPaginator.cap].count(),
+                "cap": CappedCountPaginator.cap,
+                "opts": self.model._meta,
+            },
+        )
+
+    def invalidate_matching_view(self, request: HttpRequest) -> HttpResponse:
+        """Invalidate a burst: everything from one domain, address or window."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = MatchingForm(request.POST if request.method == "POST" else None)
+        matching_count = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            signatures = signatures_matching(
+                petition=data["petition"],
+                email_domain=data["email_domain"],
+                ip_hash=data["ip_hash"],
+                since=data["since"],
+                until=data["until"],
+            )
+            if "apply" in request.POST:
+                count = signatures_invalidate(
+                    signatures=signatures,
+                    reason=data["reason"],
+                    user=request.user,
+                    criteria=_criteria(data),
+                )
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d signature invalidated.",
+                        "%(count)d signatures invalidated.",
+                        count,
+                    )
+                    % {"count": count},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:signatures_signature_changelist")
+                )
+            matching_count = signatures.exclude(
+                status=Signature.Status.INVALIDATED
+            ).count()
+        return TemplateResponse(
+            request,
+            "admin/signatures/signature/invalidate_matching.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Invalidate signatures from one source"),
+                "form": form,
+                "matching_count": matching_count,
+                "opts": self.model._meta,
+            },
+        )
+
+
+def _selection(request: HttpRequest, queryset: QuerySet) -> dict | list:
+    if request.POST.get("select_across") == "1":
+        return {"filters": request.GET.dict()}
+    return list(queryset.values_list("pk", flat=True)[:1000])
+
+
+def _criteria(data: dict) -> dict:
+    return {
+        "petition": data["petition"].pk if data["petition"] else None,
+        "email_domain": data["email_domain"],
+        "ip_hash": data["ip_hash"],
+        "since": data["since"].isoformat() if data["since"] else None,
+        "until": data["until"].isoformat() if data["until"] else None,
+    }
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    list_display = ["performed_at", "kind", "count", "performed_by", "reason"]
+    list_filter = ["kind"]
+    list_select_related = ["performed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

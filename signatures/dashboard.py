@@ -1,0 +1,177 @@
+"""Figures for organizers: each one aggregated by the database in one query,
+so the number of queries does not grow with the number of signatures."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
+from django_countries import countries
+
+from petition.models import Petition
+from signatures.models import PROVINCES, Signature
+
+CHART_DAYS = 120
+CHART_HOURS = 48
+
+_CONFIRMED = Q(status=Signature.Status.CONFIRMED)
+_NOT_INVALIDATED = ~Q(status=Signature.Status.INVALIDATED)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart laid out for a server-rendered SVG (no script, no CDN)."""
+
+    bars: list[Bar]
+    width: int
+    height: int
+    peak: int
+
+    @property
+    def first_label(self) -> str:
+        return self.bars[0].label if self.bars else ""
+
+    @property
+    def last_label(self) -> str:
+        return self.bars[-1].label if self.bars else ""
+
+
+def bar_chart(
+    points: list[tuple[str, int]], *, width: int = 720, height: int = 180
+) -> Chart:
+    peak = max((value for _, value in points), default=0)
+    slot = width / max(len(points), 1)
+    bars = []
+    for index, (label, value) in enumerate(points):
+        bar_height = (value / peak) * height if peak else 0
+        bars.append(
+            Bar(
+                label=label,
+                value=value,
+                x=round(index * slot + slot * 0.1, 2),
+                y=round(height - bar_height, 2),
+                width=round(slot * 0.8, 2),
+                height=round(bar_height, 2),
+            )
+        )
+    return Chart(bars=bars, width=width, height=height, peak=peak)
+
+
+def _days(counts: dict[date, int], today: date) -> list[tuple[str, int]]:
+    if not counts:
+        return []
+    start = max(min(counts), today - timedelta(days=CHART_DAYS - 1))
+    return [
+        (
+            (start + timedelta(days=n)).isoformat(),
+            counts.get(start + timedelta(days=n), 0),
+        )
+        for n in range((today - start).days + 1)
+    ]
+
+
+def _hours(counts: dict[datetime, int], now: datetime) -> list[tuple[str, int]]:
+    this_hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+    local = {timezone.localtime(hour): n for hour, n in counts.items()}
+    hours = [this_hour - timedelta(hours=n) for n in range(CHART_HOURS - 1, -1, -1)]
+    return [(hour.strftime("%Y-%m-%d %H:00"), local.get(hour, 0)) for hour in hours]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    confirmed: int
+    pending: int
+    invalidated: int
+    opted_in: int
+    per_day: Chart
+    per_hour: Chart
+    by_province: list[tuple[str, int]]
+    by_country: list[tuple[str, int]]
+
+
+def petition_dashboard(petition: Petition) -> Dashboard:
+    signatures = Signature.objects.filter(petition=petition)
+    totals = signatures.aggregate(
+        confirmed=Count("pk", filter=_CONFIRMED),
+        pending=Count("pk", filter=Q(status=Signature.Status.PENDING)),
+        invalidated=Count("pk", filter=Q(status=Signature.Status.INVALIDATED)),
+        opted_in=Count("pk", filter=Q(wants_updates=True) & _NOT_INVALIDATED),
+    )
+    now = timezone.now()
+    received = signatures.filter(_NOT_INVALIDATED)
+    per_day = dict(
+        received.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    per_hour = dict(
+        received.filter(created_at__gte=now - timedelta(hours=CHART_HOURS))
+        .annotate(hour=TruncHour("created_at"))
+        .values("hour")
+        .annotate(n=Count("pk"))
+        .values_list("hour", "n")
+    )
+    province_names = dict(PROVINCES)
+    by_province = [
+        (str(province_names.get(code, "")) or "—", n)
+        for code, n in signatures.filter(_CONFIRMED, country="CA")
+        .values("province")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "province")
+        .values_list("province", "n")
+    ]
+    by_country = [
+        (str(countries.name(code)) or code, n)
+        for code, n in signatures.filter(_CONFIRMED)
+        .values("country")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "country")
+        .values_list("country", "n")
+    ]
+    return Dashboard(
+        **totals,
+        per_day=bar_chart(_days(per_day, timezone.localdate(now))),
+        per_hour=bar_chart(_hours(per_hour, now)),
+        by_province=by_province,
+        by_country=by_country,
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    total: int
+    first: datetime | None
+    last: datetime | None
+    by_province: list[tuple[str, int]]
+    outside_canada: int
+
+
+def petition_report(petition: Petition) -> Report:
+    """What the addressees receive: the total and where signers live."""
+    confirmed = Signature.objects.filter(_CONFIRMED, petition=petition)
+    summary = confirmed.aggregate(
+        total=Count("pk"),
+        first=Min("confirmed_at"),
+        last=Max("confirmed_at"),
+        outside_canada=Count("pk", filter=~Q(country="CA")),
+    )
+    counts = dict(
+        confirmed.filter(country="CA")
+        .values("province")
+        .annotate(n=Count("pk"))
+        .values_list("province", "n")
+    )
+    by_province = [(str(name), counts.get(code, 0)) for code, name in PROVINCES]
+    return Report(**summary, by_province=by_province)
