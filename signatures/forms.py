@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from signatures.normalize import (
     canadian_postal_code,
+    canonical_email,
     fold_whitespace,
     has_control_characters,
     us_zip_code,
@@ -18,9 +19,9 @@ from signatures.normalize import (
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@")
-_LOOKS_LIKE_A_LINK = re.compile(
-    r"https?:|www\.|\.(?:com|net|org|info|biz|ru|cn|xyz|io|ly|co)\b", re.IGNORECASE
-)
+# A scheme, "www.", a slash, or a dot followed by a lowercase top-level domain
+# ("evil.ca", "t.me"); "St.John" and "J.R.R. Tolkien" stay names.
+_LOOKS_LIKE_A_LINK = re.compile(r"(?i:https?:|www\.)|/|\.[a-z]{2,}\b")
 _RENDERED_AT_SALT = "signatures.form.rendered-at"
 
 
@@ -73,16 +74,20 @@ def _email_field() -> forms.CharField:
 
 
 def _validated_email(value: str) -> str:
+    """The address in the normalised form we send to."""
     email = value.strip()
     invalid = _("Enter a valid email address, like name@example.com.")
     if has_control_characters(email):
         raise forms.ValidationError(invalid)
     try:
-        # Syntax only: no DNS lookups while the signer waits.
-        validate_email(email, check_deliverability=False)
+        # Syntax only, no DNS lookups while the signer waits. Non-ASCII local
+        # parts are refused: most mail servers cannot deliver to them.
+        parsed = validate_email(email, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         raise forms.ValidationError(invalid) from None
-    return email
+    if canonical_email(parsed.normalized).startswith("@"):
+        raise forms.ValidationError(invalid)  # e.g. "+tag@gmail.com"
+    return parsed.normalized
 
 
 class SignatureForm(forms.Form):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from petition.models import Petition, PetitionVersion
+from signatures.normalize import first_name
 
 PROVINCES = [
     ("AB", _("Alberta")),
@@ -116,7 +117,7 @@ class Signature(models.Model):
 
     @property
     def first_name(self) -> str:
-        return self.full_name.split(" ", 1)[0]
+        return first_name(self.full_name)
 
 
 class ModerationAction(models.Model):

@@ -1,6 +1,7 @@
 """Everything that happens to a signature: created, confirmed, counted, emailed."""
 
 import logging
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,7 @@ from petition.services import petition_current_version_id
 from signatures.emails import EmailKind
 from signatures.models import PROVINCES, ModerationAction, Signature
 from signatures.net import ip_hash
-from signatures.normalize import canonical_email, province_for_postal_code
+from signatures.normalize import canonical_email, first_name, province_for_postal_code
 from signatures.tasks import send_signature_email
 
 logger = logging.getLogger(__name__)
@@ -45,25 +46,30 @@ def signature_create(
 ) -> SigningOutcome:
     """Store a signature once per canonical email, and email the signer.
 
-    A second signing with the same address stores nothing and tells the signer
-    by email, never on the page, so the form does not reveal who has signed.
+    A second signing with the same address stores no new row and tells the
+    signer by email, never on the page, so the form does not reveal who has
+    signed. While a signature is unconfirmed, the latest submission replaces
+    the earlier one: whoever confirms from the inbox confirms what they typed.
     """
     counted_now = not petition.requires_confirmation
+    details = {
+        "full_name": full_name,
+        "email": email,
+        "country": country,
+        "postal_code": postal_code,
+        "province": province_for_postal_code(postal_code) if country == "CA" else "",
+        "wants_updates": wants_updates,
+        "show_name_publicly": show_name_publicly,
+        "language": language,
+        "ip_hash": ip_hash(ip_address),
+        "petition_version_id": petition_current_version_id(petition),
+    }
     signature = Signature(
         petition=petition,
-        full_name=full_name,
-        email=email,
         email_canonical=canonical_email(email),
-        country=country,
-        postal_code=postal_code,
-        province=province_for_postal_code(postal_code) if country == "CA" else "",
-        wants_updates=wants_updates,
-        show_name_publicly=show_name_publicly,
-        language=language,
         status=Signature.Status.CONFIRMED if counted_now else Signature.Status.PENDING,
         confirmed_at=timezone.now() if counted_now else None,
-        ip_hash=ip_hash(ip_address),
-        petition_version_id=petition_current_version_id(petition),
+        **details,
     )
     try:
         # The unique constraint settles races: the second insert of the same
@@ -76,12 +82,16 @@ def signature_create(
         ).first()
         if existing is None:
             raise
+        if existing.status == Signature.Status.PENDING:
+            Signature.objects.filter(pk=existing.pk, status=existing.status).update(
+                **details
+            )
         _email_signer(existing, _kind_for_repeat(existing))
         return SigningOutcome(existing, created=False)
 
-    if counted_now:
-        _bump_cached_count(petition)
-    _email_signer(signature, EmailKind.THANKS if counted_now else EmailKind.CONFIRM)
+    _email_signer(
+        signature, EmailKind.THANKS if counted_now else EmailKind.CONFIRM, first=True
+    )
     return SigningOutcome(signature, created=True)
 
 
@@ -91,7 +101,8 @@ def signature_confirm(*, signature: Signature) -> bool:
         pk=signature.pk, status=Signature.Status.PENDING
     ).update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
     if confirmed:
-        _bump_cached_count(signature.petition)
+        petition_id = signature.petition_id
+        transaction.on_commit(lambda: _count_confirmation(petition_id))
     return bool(confirmed)
 
 
@@ -135,48 +146,80 @@ def progress_goal(count: int, goal: int) -> int:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
-def _count_key(petition_id: int) -> str:
-    return f"signatures:count:{petition_id}"
+# Kept well past their freshness, so a stale value can be served while one
+# process refreshes it.
+_STALE_FOR = 3600
+_DAY = 24 * 3600
 
 
-def _recent_key(petition_id: int) -> str:
-    return f"signatures:recent:{petition_id}"
+def _stats_key(petition_id: int) -> str:
+    return f"signatures:stats:{petition_id}"
+
+
+def _confirmations_key(petition_id: int) -> str:
+    return f"signatures:confirmations:{petition_id}"
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _count_confirmation(petition_id: int) -> None:
+    """Tally a confirmation, so the count shown includes it before the next
+    recount (the confirming signer sees their own signature counted)."""
+    key = _confirmations_key(petition_id)
+    cache.add(key, 0, _DAY)
+    with suppress(ValueError):
+        cache.incr(key)
+        cache.touch(key, _DAY)  # incr on a key that just expired leaves no expiry
+
+
+def _compute_stats(
+    petition: Petition, recent: int
+) -> tuple[int, list[tuple[str, str]]]:
+    counted = Signature.objects.counted().filter(petition=petition)
+    rows = (
+        counted.filter(show_name_publicly=True)
+        .order_by("-confirmed_at")
+        .values_list("full_name", "province")[:recent]
+    )
+    return counted.count(), [(first_name(name), province) for name, province in rows]
 
 
 def petition_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
     """The public count and latest public signers, at most a few seconds old.
 
-    Read from the cache; on a miss, one COUNT over an index, so the database
-    counts at most once per SIGNATURE_COUNT_CACHE_SECONDS, however busy the page.
+    Counted by the database at most once per SIGNATURE_COUNT_CACHE_SECONDS:
+    when the cached figures go stale, one request recounts while the others
+    keep serving the stale ones. Confirmations since the last count are added
+    from a tally, so a signer who just confirmed sees the count include them.
     """
-    ttl = settings.SIGNATURE_COUNT_CACHE_SECONDS
-    count = cache.get(_count_key(petition.pk))
-    if count is None:
-        count = Signature.objects.counted().filter(petition=petition).count()
-        cache.set(_count_key(petition.pk), count, ttl)
-    signers = cache.get(_recent_key(petition.pk))
-    if signers is None:
-        rows = (
-            Signature.objects.counted()
-            .filter(petition=petition, show_name_publicly=True)
-            .order_by("-confirmed_at")
-            .values_list("full_name", "province")[:recent]
-        )
-        signers = [(name.split(" ", 1)[0], province) for name, province in rows]
-        cache.set(_recent_key(petition.pk), signers, ttl)
+    stats_key = _stats_key(petition.pk)
+    tally_key = _confirmations_key(petition.pk)
+    cached = cache.get_many([stats_key, tally_key])
+    entry = cached.get(stats_key)
+    tally = cached.get(tally_key, 0)
+    if entry is None or (
+        _now() >= entry["fresh_until"] and cache.add(f"{stats_key}:recount", 1, 30)
+    ):
+        # Read the tally first: a confirmation tallied after this read may
+        # also be in the count below, overstating it by one until the next
+        # recount, never understating it.
+        count, signers = _compute_stats(petition, recent)
+        entry = {
+            "count": count,
+            "signers": signers,
+            "tally": tally,
+            "fresh_until": _now() + settings.SIGNATURE_COUNT_CACHE_SECONDS,
+        }
+        cache.set(stats_key, entry, _STALE_FOR)
+        cache.delete(f"{stats_key}:recount")
+    count = entry["count"] + max(0, tally - entry["tally"])
     return PetitionStats(
         count=count,
         goal=progress_goal(count, petition.goal),
-        recent_signers=signers,
+        recent_signers=entry["signers"],
     )
-
-
-def _bump_cached_count(petition: Petition) -> None:
-    # The signer who just confirmed should see their signature in the count;
-    # everyone else's view catches up when the cached value expires.
-    # Not cached (ValueError): the next reader counts afresh.
-    with suppress(ValueError):
-        cache.incr(_count_key(petition.pk))
 
 
 # --- Email ------------------------------------------------------------------
@@ -188,22 +231,30 @@ def _kind_for_repeat(signature: Signature) -> EmailKind:
     return EmailKind.ALREADY_SIGNED
 
 
-def _may_email(address: str) -> bool:
-    """At most SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR emails about one address,
-    so our form cannot be used to flood someone's inbox."""
+def _may_email(signature: Signature) -> bool:
+    """At most SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR emails per hour about one
+    signature, so our forms cannot be used to flood someone's inbox."""
     # Keyed by a hash: the cache never holds the address itself.
-    digest = salted_hmac("signatures.email-throttle", address).hexdigest()
+    digest = salted_hmac(
+        "signatures.email-throttle",
+        f"{signature.petition_id}:{signature.email_canonical}",
+    ).hexdigest()
     key = f"signatures:emails-sent:{digest}"
     cache.add(key, 0, 3600)
     try:
         sent = cache.incr(key)
+        cache.touch(key, 3600)
     except ValueError:
         sent = 1
     return sent <= settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR
 
 
-def _email_signer(signature: Signature, kind: EmailKind) -> None:
-    if not _may_email(signature.email_canonical):
+def _email_signer(
+    signature: Signature, kind: EmailKind, *, first: bool = False
+) -> None:
+    # The first email of a new signature always goes; it still counts
+    # toward the hour's allowance.
+    if not _may_email(signature) and not first:
         logger.info("Email to signature %s skipped: hourly limit reached", signature.pk)
         return
     transaction.on_commit(

@@ -1,4 +1,5 @@
 import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,9 +26,11 @@ def send_signature_email(signature_id: int, kind: str, attempt: int = 1) -> None
         return  # erased since: nothing to send
     try:
         emails.send_signature_email(signature, emails.EmailKind(kind))
-    except OSError:  # smtplib's errors and network failures alike
+    except OSError as error:  # smtplib's errors and network failures alike
+        # A refused recipient stays refused; anything else may pass later.
         can_retry = (
-            attempt < settings.EMAIL_SEND_ATTEMPTS
+            not isinstance(error, smtplib.SMTPRecipientsRefused)
+            and attempt < settings.EMAIL_SEND_ATTEMPTS
             and send_signature_email.get_backend().supports_defer
         )
         logger.warning(

@@ -1,9 +1,10 @@
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
@@ -111,6 +112,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             {"expired": expired, "petition": petition, "form": ResendForm()},
             status=410 if expired else 400,
         )
+    if not signature.petition.is_published:
+        raise Http404(_("This petition is no longer available."))
     if request.method == "POST":
         signature_confirm(signature=signature)
         return redirect("signatures:confirmed", slug=signature.petition.slug)
@@ -141,6 +144,12 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
     rate=_setting_rate("SIGN_RATE_PER_MINUTE"),
     method="POST",
     group="resend-ip",
+)
+@ratelimit(
+    key="ip",
+    rate=_setting_rate("SIGN_RATE_PER_HOUR"),
+    method="POST",
+    group="resend-ip-hour",
 )
 @ratelimit(
     key=_resend_key,

@@ -152,3 +152,28 @@ def test_resend_with_a_bad_address_says_so_next_to_the_field(client):
     page = parse_page(response.content.decode())
     assert "Enter a valid email address" in page.by_id("id_email_error").text
     assert page.by_id("id_email").attrs["value"] == "not-an-email"
+
+
+def test_invalidated_signature_cannot_be_confirmed_and_says_so(client):
+    signature = SignatureFactory(status="invalidated", confirmed_at=None)
+    link = f"/confirm/{confirmation_token(signature)}/"
+
+    page = client.get(link).content.decode()
+    client.post(link)
+
+    assert "can’t be confirmed" in page
+    assert "is counted" not in page
+    signature.refresh_from_db()
+    assert signature.status == "invalidated"
+
+
+def test_link_for_a_withdrawn_petition_confirms_nothing(client):
+    signature = SignatureFactory(pending=True)
+    signature.petition.published_at = None
+    signature.petition.save()
+    link = f"/confirm/{confirmation_token(signature)}/"
+
+    assert client.get(link).status_code == 404
+    assert client.post(link).status_code == 404
+    signature.refresh_from_db()
+    assert signature.status == "pending"
