@@ -9,13 +9,14 @@ INSTALLED := $(VENV)/.installed
 DEV_ENV := DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format install migrate lock check-deploy clean
+.PHONY: help run test lint format install migrate lock check-deploy clean bench-admin
 
 help:
 	@echo "make run    - install, migrate, load the campaign and serve http://127.0.0.1:8000"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
+	@echo "make bench-admin - organizer pages at a million signatures (PostgreSQL)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -59,3 +60,14 @@ check-deploy: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tests/artifacts
+
+# Organizer pages on a fresh PostgreSQL database holding BENCH_ROWS signatures.
+BENCH_ROWS ?= 1000000
+BENCH_PG ?= postgres://$(shell id -un)@127.0.0.1:5432
+BENCH_ENV := DATABASE_URL=$(BENCH_PG)/petition_bench SECRET_KEY=benchmark-only-not-a-secret \
+	ALLOWED_HOSTS=testserver SECURE_SSL_REDIRECT=false TASKS_BACKEND=immediate
+bench-admin: install
+	psql "$(BENCH_PG)/postgres" -qc "DROP DATABASE IF EXISTS petition_bench" -c "CREATE DATABASE petition_bench"
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(BIN)/python bench/load_signatures.py --count $(BENCH_ROWS)
+	$(BENCH_ENV) $(BIN)/python bench/admin_bench.py

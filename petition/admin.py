@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,11 +14,15 @@ from petition.models import Footnote, Petition, PetitionVersion
 from petition.services import petition_version_record
 from signatures.dashboard import petition_dashboard, petition_report
 
+DASHBOARD_CACHE_SECONDS = 60
+
 
 class FootnoteInline(admin.TabularInline):
     model = Footnote
     extra = 1
     ordering = ["number"]
+    # A source typed without a scheme is a secure web address.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class PetitionVersionInline(admin.TabularInline):
@@ -111,7 +117,14 @@ class PetitionAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": _("Dashboard: %(title)s") % {"title": petition.title},
                 "petition": petition,
-                "dashboard": petition_dashboard(petition),
+                # Aggregates over every signature: computed at most once a
+                # minute, however often organizers reload.
+                "dashboard": cache.get_or_set(
+                    f"admin:dashboard:{petition.pk}",
+                    lambda: petition_dashboard(petition),
+                    DASHBOARD_CACHE_SECONDS,
+                ),
+                "refresh_seconds": DASHBOARD_CACHE_SECONDS,
                 "opts": self.model._meta,
             },
         )

@@ -90,6 +90,7 @@ def _hours(counts: dict[datetime, int], now: datetime) -> list[tuple[str, int]]:
 
 @dataclass(frozen=True)
 class Dashboard:
+    computed_at: datetime
     confirmed: int
     pending: int
     invalidated: int
@@ -101,13 +102,28 @@ class Dashboard:
 
 
 def petition_dashboard(petition: Petition) -> Dashboard:
+    """Three scans in all: one grouped by status, consent, province and
+    country (the totals and breakdowns), one by day, one over the last hours."""
     signatures = Signature.objects.filter(petition=petition)
-    totals = signatures.aggregate(
-        confirmed=Count("pk", filter=_CONFIRMED),
-        pending=Count("pk", filter=Q(status=Signature.Status.PENDING)),
-        invalidated=Count("pk", filter=Q(status=Signature.Status.INVALIDATED)),
-        opted_in=Count("pk", filter=Q(wants_updates=True) & _NOT_INVALIDATED),
+    totals = {"confirmed": 0, "pending": 0, "invalidated": 0, "opted_in": 0}
+    provinces: dict[str, int] = {}
+    countries_seen: dict[str, int] = {}
+    groups = (
+        signatures.values("status", "wants_updates", "province", "country")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    for group in groups:
+        status, n = group["status"], group["n"]
+        totals[status] += n
+        if group["wants_updates"] and status != Signature.Status.INVALIDATED:
+            totals["opted_in"] += n
+        if status == Signature.Status.CONFIRMED:
+            countries_seen[group["country"]] = (
+                countries_seen.get(group["country"], 0) + n
+            )
+            if group["country"] == "CA":
+                provinces[group["province"]] = provinces.get(group["province"], 0) + n
     now = timezone.now()
     received = signatures.filter(_NOT_INVALIDATED)
     per_day = dict(
@@ -124,29 +140,26 @@ def petition_dashboard(petition: Petition) -> Dashboard:
         .values_list("hour", "n")
     )
     province_names = dict(PROVINCES)
-    by_province = [
-        (str(province_names.get(code, "")) or "—", n)
-        for code, n in signatures.filter(_CONFIRMED, country="CA")
-        .values("province")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "province")
-        .values_list("province", "n")
-    ]
-    by_country = [
-        (str(countries.name(code)) or code, n)
-        for code, n in signatures.filter(_CONFIRMED)
-        .values("country")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "country")
-        .values_list("country", "n")
-    ]
+    country_names = dict(countries)
     return Dashboard(
+        computed_at=now,
         **totals,
         per_day=bar_chart(_days(per_day, timezone.localdate(now))),
         per_hour=bar_chart(_hours(per_hour, now)),
-        by_province=by_province,
-        by_country=by_country,
+        by_province=_ranked(
+            provinces, lambda code: str(province_names.get(code, "")) or "—"
+        ),
+        by_country=_ranked(
+            countries_seen, lambda code: str(country_names.get(code, code))
+        ),
     )
+
+
+def _ranked(counts: dict[str, int], name) -> list[tuple[str, int]]:
+    return [
+        (name(code), n)
+        for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from signatures.models import PROVINCES, Signature
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_PROVINCE_NAMES = dict(PROVINCES)
 
 
 def neutralise(value: object) -> str:
@@ -22,32 +21,42 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
 
 
+def country_names() -> dict[str, str]:
+    """Code -> name in the active language, built once per export or page:
+    django-countries translates again on every single lookup otherwise."""
+    return {code: str(name) for code, name in countries}
+
+
+def province_names() -> dict[str, str]:
+    return {code: str(name) for code, name in PROVINCES}
+
+
 def _date(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 @dataclass(frozen=True)
 class Column:
     label: str
     field: str
-    shown: Callable[[object], str] = str
+    shown: Callable[[object], str] | None = None
+    # Codes shown by name: which table of names, built once per export.
+    names: Callable[[], dict[str, str]] | None = None
 
 
 COLUMNS: dict[str, Column] = {
     "full_name": Column(_("Name"), "full_name"),
     "email": Column(_("Email"), "email"),
     "postal_code": Column(_("Postal code"), "postal_code"),
-    "province": Column(
-        _("Province or territory"),
-        "province",
-        lambda v: str(_PROVINCE_NAMES.get(v, "")),
-    ),
-    "country": Column(_("Country"), "country", lambda v: str(countries.name(v))),
+    "province": Column(_("Province or territory"), "province", names=province_names),
+    "country": Column(_("Country"), "country", names=country_names),
     "confirmed_at": Column(_("Confirmed at"), "confirmed_at", _date),
     "created_at": Column(_("Signed at"), "created_at", _date),
-    "wants_updates": Column(
-        _("Wants updates"), "wants_updates", lambda v: "yes" if v else "no"
-    ),
+    "wants_updates": Column(_("Wants updates"), "wants_updates", _yes_no),
     "language": Column(_("Language"), "language"),
 }
 DEFAULT_COLUMNS = ["full_name", "postal_code", "province", "country", "confirmed_at"]
@@ -58,6 +67,13 @@ class _Echo:
 
     def write(self, line: str) -> str:
         return line
+
+
+def _formatter(column: Column) -> Callable[[object], str]:
+    if column.names is not None:
+        table = column.names()
+        return lambda value: table.get(value, value or "")
+    return column.shown or (lambda value: "" if value is None else str(value))
 
 
 def csv_lines(
@@ -72,6 +88,7 @@ def csv_lines(
     server-side cursor in chunks: memory stays flat however many there are.
     """
     chosen = [COLUMNS[name] for name in columns]
+    formats = [_formatter(column) for column in chosen]
     writer = csv.writer(_Echo())
     yield "\ufeff"
     yield writer.writerow([str(column.label) for column in chosen])
@@ -79,16 +96,13 @@ def csv_lines(
         signatures.counted()
         .order_by("pk")
         .values_list(*[column.field for column in chosen])
-        .iterator(chunk_size=2000)
+        .iterator(chunk_size=5000)
     )
     count = 0
     for row in rows:
         count += 1
         yield writer.writerow(
-            [
-                neutralise(column.shown(value))
-                for column, value in zip(chosen, row, strict=True)
-            ]
+            [neutralise(show(value)) for show, value in zip(formats, row, strict=True)]
         )
     if on_done is not None:
         on_done(count)
