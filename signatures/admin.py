@@ -47,6 +47,11 @@ class CappedCountPaginator(Paginator):
         # Unordered: counting needs no sort.
         return self.object_list.order_by()[: self.cap].count()
 
+    @property
+    def capped(self) -> bool:
+        """True when there may be more rows than counted."""
+        return self.count >= self.cap
+
 
 class CalendarQuerySet(SignatureQuerySet):
     """For the admin's date hierarchy: every period from the first signature

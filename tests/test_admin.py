@@ -563,3 +563,19 @@ def table_rows(table) -> list[list[str]]:
         for row in body.children
         if row.tag == "tr"
     ]
+
+
+def test_changelist_says_or_more_past_the_counting_cap(
+    client, organizer, petition, monkeypatch
+):
+    from signatures.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    SignatureFactory.create_batch(4, petition=petition)
+
+    text = parse_page(
+        client.get(CHANGELIST, {"q": "signer"}).content.decode()
+    ).visible_text
+
+    assert "3 or more results" in text
+    assert "3 or more signatures" in text
