@@ -18,7 +18,8 @@ RUN pip install -r requirements.lock
 COPY . .
 # Hashed, compressed static files baked into the image; the key is a throwaway
 # used only for this command.
-RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
+RUN pybabel compile --domain django --directory locale \
+    && SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
     && python -m compileall -q /app /opt/venv
 
 FROM python:3.11-slim-bookworm AS runtime

@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 DEV_ENV := DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format install migrate lock check-deploy clean bench-admin
+.PHONY: help run test lint format install messages migrate lock check-deploy clean bench-admin
 
 help:
 	@echo "make run    - install, migrate, load the campaign and serve http://127.0.0.1:8000"
@@ -30,13 +30,18 @@ $(INSTALLED): $(BIN)/python requirements-dev.lock
 
 install: $(INSTALLED)
 
-migrate: install
+# Compiled translations (.mo) are built, never committed. Babel compiles them
+# in pure Python, so no GNU gettext is needed to run the site.
+messages: install
+	$(BIN)/pybabel compile --domain django --directory locale --statistics
+
+migrate: messages
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 
 run: migrate
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+test: messages
 	$(BIN)/python -m pytest
 
 lint: install

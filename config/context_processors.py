@@ -1,6 +1,39 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import translate_url
+from django.utils.translation import get_language, get_language_info
 
 
-def site(request: HttpRequest) -> dict[str, str]:
-    return {"SITE_NAME": settings.SITE_NAME}
+def _in_language(request: HttpRequest, language: str) -> str:
+    """This page's address in another language, or that language's home."""
+    current = get_language()
+    url = translate_url(request.get_full_path(), language)
+    if url == request.get_full_path() and language != current:
+        prefix = f"/{current}/"
+        path = request.path
+        url = (
+            f"/{language}/{path[len(prefix) :]}"
+            if path.startswith(prefix)
+            else f"/{language}/"
+        )
+    return url
+
+
+def site(request: HttpRequest) -> dict:
+    """The site name, and this page in every language for the switcher and
+    the hreflang alternates."""
+    context: dict = {"SITE_NAME": settings.SITE_NAME}
+    if request.path.startswith(f"/{settings.ADMIN_URL}"):
+        return context
+    current = get_language()
+    context["language_links"] = [
+        {
+            "code": code,
+            "name": get_language_info(code)["name_local"],
+            "url": _in_language(request, code),
+            "absolute_url": request.build_absolute_uri(_in_language(request, code)),
+            "current": code == current,
+        }
+        for code, _ in settings.LANGUAGES
+    ]
+    return context

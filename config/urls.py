@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
@@ -18,8 +19,12 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path(settings.ADMIN_URL, admin.site.urls),
+]
+# Public pages live under /en/ and /fr/; "/" sends a first-time visitor to
+# their browser's language.
+urlpatterns += i18n_patterns(
     path("", include("signatures.urls")),
     path("", include("petition.urls")),
-]
+)
 
 handler500 = "config.views.server_error"

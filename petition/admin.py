@@ -1,3 +1,5 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -8,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from petition.markup import render_campaign
 from petition.models import Footnote, Petition, PetitionVersion
@@ -17,7 +20,24 @@ from signatures.dashboard import petition_dashboard, petition_report
 DASHBOARD_CACHE_SECONDS = 60
 
 
-class FootnoteInline(admin.TabularInline):
+class PetitionForm(forms.ModelForm):
+    published_languages = forms.MultipleChoiceField(
+        label=_("languages shown to the public"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Tick a language once its text is reviewed. Visitors reading an "
+            "unticked language see another one, with a note saying so."
+        ),
+    )
+
+    class Meta:
+        model = Petition
+        fields = ["published_languages"]
+
+
+class FootnoteInline(TranslationTabularInline):
     model = Footnote
     extra = 1
     ordering = ["number"]
@@ -56,8 +76,17 @@ class PetitionVersionInline(admin.TabularInline):
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "published_at", "is_open", "goal", "tools"]
+class PetitionAdmin(TranslationAdmin):
+    form = PetitionForm
+    list_display = [
+        "title",
+        "slug",
+        "published_at",
+        "languages",
+        "is_open",
+        "goal",
+        "tools",
+    ]
     list_filter = ["is_open"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -67,7 +96,15 @@ class PetitionAdmin(admin.ModelAdmin):
         (_("Text"), {"fields": ["body", "why_important", "call_to_action"]}),
         (
             _("Signing"),
-            {"fields": ["goal", "is_open", "requires_confirmation", "published_at"]},
+            {
+                "fields": [
+                    "goal",
+                    "is_open",
+                    "requires_confirmation",
+                    "published_at",
+                    "published_languages",
+                ]
+            },
         ),
     ]
 
@@ -75,6 +112,17 @@ class PetitionAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # After the footnotes are saved, so the version holds the whole text.
         petition_version_record(petition=form.instance, user=request.user)
+
+    @admin.display(description=_("languages"))
+    def languages(self, petition: Petition) -> str:
+        """Which texts are public, and which wait for review."""
+        states = []
+        for code, name in settings.LANGUAGES:
+            if code in petition.published_languages:
+                states.append(str(name))
+            elif getattr(petition, f"title_{code}"):
+                states.append(_("%(language)s: needs review") % {"language": name})
+        return ", ".join(states)
 
     @admin.display(description=_("tools"))
     def tools(self, petition: Petition) -> str:

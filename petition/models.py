@@ -1,11 +1,64 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from petition.markup import footnote_anchor, marker_anchor
+
+# The texts organizers write in each language (see petition/translation.py).
+TEXT_FIELDS = ("title", "addressees", "body", "why_important", "call_to_action")
+
+
+def _default_languages() -> list[str]:
+    return [settings.LANGUAGE_CODE]
+
+
+@dataclass(frozen=True)
+class PetitionText:
+    """A petition's words in one language, as the page shows them."""
+
+    language: str
+    requested_language: str
+    title: str
+    addressees: str
+    body: str
+    why_important: str
+    call_to_action: str
+
+    @property
+    def is_fallback(self) -> bool:
+        """The visitor's language has no reviewed text: another one is shown."""
+        return self.language != self.requested_language
+
+
+@dataclass(frozen=True)
+class FootnoteText:
+    """A footnote with its text in the language the page is shown in."""
+
+    footnote: "Footnote"
+    text: str
+
+    @property
+    def number(self) -> int:
+        return self.footnote.number
+
+    @property
+    def url(self) -> str:
+        return self.footnote.url
+
+    @property
+    def anchor(self) -> str:
+        return self.footnote.anchor
+
+    @property
+    def first_marker_anchor(self) -> str:
+        return self.footnote.first_marker_anchor
+
 
 MARKDOWN_HELP = _(
     "Markdown: a blank line starts a new paragraph, **bold**, *italic*, "
@@ -54,6 +107,15 @@ class Petition(models.Model):
             "Untick to count signatures as soon as they are made."
         ),
     )
+    published_languages = models.JSONField(
+        _("languages shown to the public"),
+        default=_default_languages,
+        blank=True,
+        help_text=_(
+            "Only reviewed texts are shown. A language left out falls back to "
+            "another, with a note saying so."
+        ),
+    )
     is_open = models.BooleanField(
         _("open for signatures"),
         default=True,
@@ -94,6 +156,23 @@ class Petition(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("petition:detail", kwargs={"slug": self.slug})
 
+    def shown_language(self, language: str) -> str:
+        """The language whose text a visitor reading `language` gets."""
+        others = [code for code, _ in settings.LANGUAGES if code != language]
+        for code in [language, *others]:
+            if code in self.published_languages and getattr(self, f"title_{code}", ""):
+                return code
+        return settings.LANGUAGE_CODE
+
+    def text(self, language: str | None = None) -> PetitionText:
+        requested = language or get_language() or settings.LANGUAGE_CODE
+        shown = self.shown_language(requested)
+        return PetitionText(
+            language=shown,
+            requested_language=requested,
+            **{field: getattr(self, f"{field}_{shown}") or "" for field in TEXT_FIELDS},
+        )
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None and self.published_at <= timezone.now()
@@ -129,6 +208,9 @@ class Footnote(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.number}] {self.text}"
+
+    def text_in(self, language: str) -> str:
+        return getattr(self, f"text_{language}", "") or self.text_en or self.text
 
     @property
     def anchor(self) -> str:

@@ -3,27 +3,39 @@
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
 
-from petition.models import Petition, PetitionVersion
+from petition.models import TEXT_FIELDS, Petition, PetitionVersion
 
 
 def _snapshot(petition: Petition) -> dict:
-    # Stripped as the admin's form strips them, so saving an unchanged text
-    # gives the same fingerprint.
-    return {
-        "title": petition.title.strip(),
-        "addressees": petition.addressees.strip(),
-        "body": petition.body.strip(),
-        "why_important": petition.why_important.strip(),
-        "call_to_action": petition.call_to_action.strip(),
-        "footnotes": [
-            {"number": f.number, "text": f.text, "url": f.url}
-            for f in petition.footnotes.order_by("number")
-        ],
+    """The whole text in every language. Stripped as the admin's form strips,
+    so saving an unchanged text gives the same fingerprint."""
+    languages = [code for code, _ in settings.LANGUAGES]
+    snapshot = {
+        f"{field}_{language}": (getattr(petition, f"{field}_{language}") or "").strip()
+        for field in TEXT_FIELDS
+        for language in languages
     }
+    # The untranslated columns hold the default language's text.
+    snapshot.update(
+        {field: snapshot[f"{field}_{settings.LANGUAGE_CODE}"] for field in TEXT_FIELDS}
+    )
+    snapshot["footnotes"] = [
+        {
+            "number": footnote.number,
+            "url": footnote.url,
+            **{
+                f"text_{language}": getattr(footnote, f"text_{language}") or ""
+                for language in languages
+            },
+        }
+        for footnote in petition.footnotes.order_by("number")
+    ]
+    return snapshot
 
 
 def content_hash(snapshot: dict) -> str:

@@ -1,11 +1,10 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from petition.markup import plain_summary, render_campaign
-from petition.models import Petition
+from petition.models import FootnoteText, Petition
 from signatures.forms import SignatureForm
 from signatures.services import petition_stats
 
@@ -14,10 +13,14 @@ OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 
 
 def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
-    footnotes = list(petition.footnotes.all())
+    text = petition.text()
+    footnotes = [
+        FootnoteText(footnote, footnote.text_in(text.language))
+        for footnote in petition.footnotes.all()
+    ]
     content = render_campaign(
-        petition.body,
-        petition.why_important,
+        text.body,
+        text.why_important,
         frozenset(footnote.number for footnote in footnotes),
     )
     return render(
@@ -25,11 +28,12 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
         "petition/detail.html",
         {
             "petition": petition,
+            "text": text,
             "content": content,
             "footnotes": footnotes,
-            "summary": plain_summary(petition.body),
+            "summary": plain_summary(text.body),
             "canonical_url": request.build_absolute_uri(petition.get_absolute_url()),
-            "og_locale": OG_LOCALES.get(get_language(), "en_CA"),
+            "og_locale": OG_LOCALES.get(text.language, "en_CA"),
             "stats": petition_stats(petition),
             "form": SignatureForm(),
         },

@@ -31,6 +31,7 @@ def build_signature_email(
         context = {
             "signature": signature,
             "petition": petition,
+            "text": petition.text(signature.language or settings.LANGUAGE_CODE),
             "petition_url": _absolute(petition.get_absolute_url()),
             "confirm_url": _absolute(
                 reverse("signatures:confirm", args=[confirmation_token(signature)])

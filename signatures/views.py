@@ -40,7 +40,10 @@ def _published(slug: str) -> Petition:
 
 def _share_context(request: HttpRequest, petition: Petition) -> dict:
     url = request.build_absolute_uri(petition.get_absolute_url())
-    return {"share_url": url, "share_links": share_links(url=url, title=petition.title)}
+    return {
+        "share_url": url,
+        "share_links": share_links(url=url, title=petition.text().title),
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -79,7 +82,12 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "signatures/sign.html",
-        {"petition": petition, "form": form, "stats": petition_stats(petition)},
+        {
+            "petition": petition,
+            "text": petition.text(),
+            "form": form,
+            "stats": petition_stats(petition),
+        },
     )
 
 
@@ -89,7 +97,11 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "signatures/thanks.html",
-        {"petition": petition, **_share_context(request, petition)},
+        {
+            "petition": petition,
+            "text": petition.text(),
+            **_share_context(request, petition),
+        },
     )
 
 
@@ -109,7 +121,12 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "signatures/confirm_invalid.html",
-            {"expired": expired, "petition": petition, "form": ResendForm()},
+            {
+                "expired": expired,
+                "petition": petition,
+                "text": petition.text() if petition else None,
+                "form": ResendForm(),
+            },
             status=410 if expired else 400,
         )
     if not signature.petition.is_published:
@@ -120,7 +137,11 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "signatures/confirm.html",
-        {"signature": signature, "petition": signature.petition},
+        {
+            "signature": signature,
+            "petition": signature.petition,
+            "text": signature.petition.text(),
+        },
     )
 
 
@@ -132,6 +153,7 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
         "signatures/confirmed.html",
         {
             "petition": petition,
+            "text": petition.text(),
             "stats": petition_stats(petition),
             **_share_context(request, petition),
         },
@@ -163,9 +185,15 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         confirmation_resend(petition=petition, email=form.cleaned_data["email"])
         # The same answer whether or not the address has signed.
-        return render(request, "signatures/resend_sent.html", {"petition": petition})
+        return render(
+            request,
+            "signatures/resend_sent.html",
+            {"petition": petition, "text": petition.text()},
+        )
     return render(
-        request, "signatures/resend.html", {"petition": petition, "form": form}
+        request,
+        "signatures/resend.html",
+        {"petition": petition, "text": petition.text(), "form": form},
     )
 
 

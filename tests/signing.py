@@ -27,6 +27,6 @@ def form_data(**overrides: str) -> dict[str, str]:
 
 
 def confirmation_link(message) -> str:
-    match = re.search(r"https?://[^/\s]+(/confirm/[^\s]+/)", message.body)
+    match = re.search(r"https?://[^/\s]+(/(?:en|fr)/confirm/[^\s]+/)", message.body)
     assert match, f"no confirmation link in: {message.body}"
     return match.group(1)

@@ -30,7 +30,7 @@ def redis_down(settings):
 def test_campaign_page_shows_the_true_count_without_redis(client, seed_campaign):
     SignatureFactory.create_batch(2, petition=seed_campaign)
 
-    response = client.get(f"/p/{SEED_SLUG}/")
+    response = client.get(f"/en/p/{SEED_SLUG}/")
 
     assert response.status_code == 200
     progress = parse_page(response.content.decode()).all("progress")[0]
@@ -47,7 +47,7 @@ def test_signing_works_without_redis_and_says_so_in_the_log(
         caplog.at_level(logging.WARNING, logger="config.cache"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        response = client.post(f"/p/{SEED_SLUG}/sign/", form_data())
+        response = client.post(f"/en/p/{SEED_SLUG}/sign/", form_data())
 
     assert response.status_code == 302
     assert Signature.objects.count() == 1
@@ -64,7 +64,7 @@ def test_rate_limit_fails_open_without_redis(client, settings):
 
     statuses = [
         client.post(
-            f"/p/{SEED_SLUG}/sign/", form_data(email=f"o{n}@example.org")
+            f"/en/p/{SEED_SLUG}/sign/", form_data(email=f"o{n}@example.org")
         ).status_code
         for n in range(3)
     ]

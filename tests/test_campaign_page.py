@@ -24,7 +24,7 @@ def sentences(text: str) -> list[str]:
 
 
 def test_home_page_shows_every_sentence_of_the_seed_campaign(client, seed_text):
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
 
     missing = [s for s in sentences(seed_text) if s not in page.visible_text]
 
@@ -32,7 +32,7 @@ def test_home_page_shows_every_sentence_of_the_seed_campaign(client, seed_text):
 
 
 def test_seed_campaign_paragraphs_appear_in_the_authors_order(client, seed_text):
-    text = parse_page(client.get("/").content.decode()).visible_text
+    text = parse_page(client.get("/en/").content.decode()).visible_text
     # The page puts the title above the "To:" line; from the body on, the
     # order must be the source's.
     body_sentences = sentences(seed_text)[2:]
@@ -52,7 +52,7 @@ def test_vendored_seed_is_the_shared_seed():
 
 
 def test_seed_campaign_has_its_heading_to_line_and_emphasised_closing_lines(client):
-    html = client.get(f"/p/{SEED_SLUG}/").content.decode()
+    html = client.get(f"/en/p/{SEED_SLUG}/").content.decode()
     page = parse_page(html)
 
     assert [h.text for h in page.all("h1")] == [
@@ -69,7 +69,7 @@ def test_seed_campaign_has_its_heading_to_line_and_emphasised_closing_lines(clie
 
 
 def test_footnote_markers_and_footnotes_link_to_each_other(client):
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
 
     for number in (1, 2, 3):
         marker = page.by_id(f"fnref-{number}")
@@ -87,7 +87,7 @@ def test_footnote_markers_and_footnotes_link_to_each_other(client):
 
 
 def test_every_in_page_link_has_a_target(client):
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
     ids = {e.attrs["id"] for e in page.elements if "id" in e.attrs}
 
     targets = {
@@ -101,7 +101,7 @@ def test_every_in_page_link_has_a_target(client):
 
 
 def test_footnotes_keep_their_titles_and_have_no_invented_links(client):
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
     footnote_texts = [" ".join(page.by_id(f"fn-{n}").text.split()) for n in (1, 2, 3)]
 
     assert footnote_texts[0].startswith("[1] Canada-US Safe Third Country Agreement")
@@ -134,7 +134,7 @@ def test_home_page_features_the_most_recently_published_petition(client):
     PetitionFactory(title="Older", published_at=timezone.now() - timedelta(days=1))
     newest = PetitionFactory(title="Newest", published_at=timezone.now())
 
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
 
     assert [h.text for h in page.all("h1")] == [newest.title]
 
@@ -144,14 +144,14 @@ def test_home_page_without_any_published_petition_is_a_friendly_404(client):
 
     Petition.objects.update(published_at=None)
 
-    response = client.get("/")
+    response = client.get("/en/")
 
     assert response.status_code == 404
     assert "We couldn’t find that page" in response.content.decode()
 
 
 def test_unknown_petition_address_is_a_friendly_404(client):
-    response = client.get("/p/no-such-petition/")
+    response = client.get("/en/p/no-such-petition/")
 
     assert response.status_code == 404
     page = parse_page(response.content.decode())
@@ -167,7 +167,7 @@ def test_unknown_petition_address_is_a_friendly_404(client):
 def test_unpublished_petition_is_not_shown(client, published_at):
     draft = PetitionFactory(published_at=published_at, title="Secret draft")
 
-    response = client.get(f"/p/{draft.slug}/")
+    response = client.get(f"/en/p/{draft.slug}/")
 
     assert response.status_code == 404
     assert "Secret draft" not in response.content.decode()
@@ -202,7 +202,7 @@ def test_organizer_html_in_any_field_is_shown_as_text_never_run(client):
 
 
 def test_page_has_one_h1_landmarks_skip_link_and_language(client):
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
     page = parse_page(html)
 
     assert len(page.all("h1")) == 1
@@ -215,12 +215,14 @@ def test_page_has_one_h1_landmarks_skip_link_and_language(client):
 
 
 def test_page_needs_no_javascript_and_no_outside_host(client):
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
     page = parse_page(html)
 
     assert page.all("script") == []
     loaded = [
-        e.attrs["href"] for e in page.all("link") if e.attrs["rel"] != "canonical"
+        e.attrs["href"]
+        for e in page.all("link")
+        if e.attrs["rel"] not in {"canonical", "alternate"}
     ]
     assert loaded
     assert all(url.startswith("/static/") for url in loaded)
@@ -231,7 +233,7 @@ def test_page_needs_no_javascript_and_no_outside_host(client):
 
 
 def test_stylesheet_is_served_with_a_long_cache_lifetime(client):
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
     stylesheet = next(e for e in page.all("link") if e.attrs.get("rel") == "stylesheet")
 
     response = client.get(stylesheet.attrs["href"])
@@ -241,7 +243,7 @@ def test_stylesheet_is_served_with_a_long_cache_lifetime(client):
 
 
 def test_link_previews_describe_the_campaign(client):
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
     meta = {
         e.attrs.get("property") or e.attrs.get("name"): e.attrs.get("content")
         for e in page.all("meta")
@@ -254,7 +256,7 @@ def test_link_previews_describe_the_campaign(client):
     assert meta["og:description"].startswith(
         "Ripping screaming children from their mother’s arms."
     )
-    assert meta["og:url"] == f"http://testserver/p/{SEED_SLUG}/"
+    assert meta["og:url"] == f"http://testserver/en/p/{SEED_SLUG}/"
     assert meta["twitter:card"] == "summary"
     assert meta["description"] == meta["og:description"]
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def emailed_link(client, mailoutbox, django_capture_on_commit_callbacks) -> str:
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/p/{SEED_SLUG}/sign/", form_data())
+        client.post(f"/en/p/{SEED_SLUG}/sign/", form_data())
     return confirmation_link(mailoutbox[-1])
 
 
@@ -37,7 +37,7 @@ def test_pressing_confirm_counts_the_signature(client, emailed_link):
     response = client.post(emailed_link)
 
     assert response.status_code == 302
-    assert response["Location"] == f"/p/{SEED_SLUG}/confirmed/"
+    assert response["Location"] == f"/en/p/{SEED_SLUG}/confirmed/"
     signature = Signature.objects.get()
     assert signature.status == Signature.Status.CONFIRMED
     assert signature.confirmed_at is not None
@@ -84,7 +84,7 @@ def test_tampered_link_gets_a_clear_page_and_confirms_nothing(
     token = emailed_link.strip("/").split("/")[-1]
 
     for method in (client.get, client.post):
-        response = method(f"/confirm/{tamper(token)}/")
+        response = method(f"/en/confirm/{tamper(token)}/")
 
         assert response.status_code == 400
         assert "This confirmation link doesn’t work" in response.content.decode()
@@ -100,7 +100,7 @@ def test_expired_link_offers_a_new_one(client, settings, emailed_link):
     page = parse_page(response.content.decode())
     assert "This confirmation link has expired" in page.visible_text
     form = page.all("form")[0]
-    assert form.attrs["action"] == f"/p/{SEED_SLUG}/resend/"
+    assert form.attrs["action"] == f"/en/p/{SEED_SLUG}/resend/"
     assert Signature.objects.get().status == Signature.Status.PENDING
 
 
@@ -109,7 +109,7 @@ def test_link_to_an_erased_signature_is_refused(client):
     token = confirmation_token(signature)
     signature.delete()
 
-    response = client.get(f"/confirm/{token}/")
+    response = client.get(f"/en/confirm/{token}/")
 
     assert response.status_code == 400
 
@@ -121,7 +121,7 @@ def test_resend_mails_a_fresh_link_that_works(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/p/{SEED_SLUG}/resend/", {"email": " JANE@example.org"}
+            f"/en/p/{SEED_SLUG}/resend/", {"email": " JANE@example.org"}
         )
 
     assert "If that address has signed this petition" in response.content.decode()
@@ -136,9 +136,11 @@ def test_resend_reveals_nothing_about_who_signed(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        signed = client.post(f"/p/{SEED_SLUG}/resend/", {"email": "jane@example.org"})
+        signed = client.post(
+            f"/en/p/{SEED_SLUG}/resend/", {"email": "jane@example.org"}
+        )
         stranger = client.post(
-            f"/p/{SEED_SLUG}/resend/", {"email": "nobody@example.org"}
+            f"/en/p/{SEED_SLUG}/resend/", {"email": "nobody@example.org"}
         )
 
     assert signed.status_code == stranger.status_code == 200
@@ -147,7 +149,7 @@ def test_resend_reveals_nothing_about_who_signed(
 
 
 def test_resend_with_a_bad_address_says_so_next_to_the_field(client):
-    response = client.post(f"/p/{SEED_SLUG}/resend/", {"email": "not-an-email"})
+    response = client.post(f"/en/p/{SEED_SLUG}/resend/", {"email": "not-an-email"})
 
     page = parse_page(response.content.decode())
     assert "Enter a valid email address" in page.by_id("id_email_error").text
@@ -156,7 +158,7 @@ def test_resend_with_a_bad_address_says_so_next_to_the_field(client):
 
 def test_invalidated_signature_cannot_be_confirmed_and_says_so(client):
     signature = SignatureFactory(status="invalidated", confirmed_at=None)
-    link = f"/confirm/{confirmation_token(signature)}/"
+    link = f"/en/confirm/{confirmation_token(signature)}/"
 
     page = client.get(link).content.decode()
     client.post(link)
@@ -171,7 +173,7 @@ def test_link_for_a_withdrawn_petition_confirms_nothing(client):
     signature = SignatureFactory(pending=True)
     signature.petition.published_at = None
     signature.petition.save()
-    link = f"/confirm/{confirmation_token(signature)}/"
+    link = f"/en/confirm/{confirmation_token(signature)}/"
 
     assert client.get(link).status_code == 404
     assert client.post(link).status_code == 404

@@ -12,7 +12,7 @@ from tests.html_tools import parse_page
 pytestmark = pytest.mark.django_db
 
 
-def shown_count(client, url: str = f"/p/{SEED_SLUG}/") -> int:
+def shown_count(client, url: str = f"/en/p/{SEED_SLUG}/") -> int:
     page = parse_page(client.get(url).content.decode())
     progress = page.all("progress")[0]
     return int(progress.attrs["value"])
@@ -25,7 +25,7 @@ def test_count_includes_only_confirmed_signatures(client, seed_campaign):
     SignatureFactory()  # another petition
 
     assert shown_count(client) == 3
-    page = parse_page(client.get(f"/p/{SEED_SLUG}/").content.decode())
+    page = parse_page(client.get(f"/en/p/{SEED_SLUG}/").content.decode())
     assert "3 people have signed" in page.visible_text
 
 
@@ -66,11 +66,11 @@ def test_stale_count_is_recounted_by_one_request_while_others_serve_it(
 def test_page_views_do_not_count_rows_each_time(
     client, seed_campaign, django_assert_num_queries
 ):
-    client.get("/")  # fills the cache
+    client.get("/en/")  # fills the cache
 
     # Petition and footnotes only: the count and signers come from the cache.
     with django_assert_num_queries(2):
-        client.get("/")
+        client.get("/en/")
 
 
 def test_confirming_shows_the_new_count_at_once_to_the_signer(
@@ -82,7 +82,7 @@ def test_confirming_shows_the_new_count_at_once_to_the_signer(
     with django_capture_on_commit_callbacks(execute=True):
         signature_confirm(signature=pending)
 
-    assert shown_count(client, f"/p/{SEED_SLUG}/confirmed/") == 1
+    assert shown_count(client, f"/en/p/{SEED_SLUG}/confirmed/") == 1
 
 
 def test_latest_public_signers_show_first_name_and_province_only(client, seed_campaign):
@@ -102,7 +102,7 @@ def test_latest_public_signers_show_first_name_and_province_only(client, seed_ca
         pending=True,
     )
 
-    text = parse_page(client.get("/").content.decode()).visible_text
+    text = parse_page(client.get("/en/").content.decode()).visible_text
 
     assert "Marie-Ève (Quebec)" in text
     assert "Tremblay" not in text
@@ -117,7 +117,7 @@ def test_signer_names_are_escaped_on_the_page(client, seed_campaign):
         show_name_publicly=True,
     )
 
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
 
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # tests commit for real instead of running inside one rolled-back transaction.
 committing = pytest.mark.django_db(transaction=True)
 
-SIGN_URL = f"/p/{SEED_SLUG}/sign/"
+SIGN_URL = f"/en/p/{SEED_SLUG}/sign/"
 DATABASE_QUEUE = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
 }

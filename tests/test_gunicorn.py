@@ -18,7 +18,7 @@ def production_server(tmp_path_factory):
 
 
 def test_gunicorn_serves_the_campaign_with_production_settings(production_server):
-    reply = http(production_server + "/", headers=VIA_TLS_PROXY)
+    reply = http(production_server + "/en/", headers=VIA_TLS_PROXY)
 
     assert reply.status == 200
     assert "No more caged families" in reply.body
@@ -35,7 +35,7 @@ def test_plain_http_is_redirected_to_https(production_server):
 
 
 def test_gunicorn_serves_hashed_static_files(production_server):
-    body = http(production_server + "/", headers=VIA_TLS_PROXY).body
+    body = http(production_server + "/en/", headers=VIA_TLS_PROXY).body
     start = body.index("/static/css/site.")
     stylesheet = body[start : body.index('"', start)]
 

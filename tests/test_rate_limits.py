@@ -12,7 +12,7 @@ from tests.conftest import SEED_SLUG
 from tests.servers import gunicorn, http, migrate, server_env
 from tests.signing import form_data
 
-SIGN_URL = f"/p/{SEED_SLUG}/sign/"
+SIGN_URL = f"/en/p/{SEED_SLUG}/sign/"
 
 
 @pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_reading_the_petition_is_never_limited(client, settings):
 @pytest.mark.django_db
 def test_resend_requests_are_limited_per_address(client, settings):
     settings.RESEND_RATE_PER_HOUR = "2/h"
-    url = f"/p/{SEED_SLUG}/resend/"
+    url = f"/en/p/{SEED_SLUG}/resend/"
 
     statuses = [
         client.post(url, {"email": email}, REMOTE_ADDR=f"198.51.100.{n}").status_code

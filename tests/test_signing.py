@@ -11,8 +11,8 @@ from tests.signing import confirmation_link, form_data, rendered_seconds_ago
 
 pytestmark = pytest.mark.django_db
 
-SIGN_URL = f"/p/{SEED_SLUG}/sign/"
-THANKS_URL = f"/p/{SEED_SLUG}/thanks/"
+SIGN_URL = f"/en/p/{SEED_SLUG}/sign/"
+THANKS_URL = f"/en/p/{SEED_SLUG}/thanks/"
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_signature_stores_a_hash_of_the_ip_never_the_ip(sign):
 
 
 def test_consents_are_unticked_by_default_and_stored_as_given(client, sign):
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
     for name in ("id_wants_updates", "id_show_name_publicly"):
         checkbox = page.by_id(name)
         assert checkbox.attrs["type"] == "checkbox"
@@ -72,7 +72,7 @@ def test_consents_are_unticked_by_default_and_stored_as_given(client, sign):
 
 
 def test_form_fields_help_browsers_fill_them(client):
-    page = parse_page(client.get("/").content.decode())
+    page = parse_page(client.get("/en/").content.decode())
 
     name, email, postal = (
         page.by_id(f"id_{f}") for f in ("full_name", "email", "postal_code")
@@ -354,7 +354,7 @@ def test_email_allowance_is_per_petition(
 
     with django_capture_on_commit_callbacks(execute=True):
         for petition in petitions:
-            client.post(f"/p/{petition.slug}/sign/", form_data())
+            client.post(f"/en/p/{petition.slug}/sign/", form_data())
 
     assert len(mailoutbox) == 4
 
@@ -404,7 +404,7 @@ def test_instant_or_untimed_submission_stores_nothing(sign, mailoutbox, rendered
 def test_closed_petition_takes_no_signatures(client):
     closed = PetitionFactory(is_open=False)
 
-    response = client.post(f"/p/{closed.slug}/sign/", form_data())
+    response = client.post(f"/en/p/{closed.slug}/sign/", form_data())
 
     assert response.status_code == 200
     assert "This petition is closed" in response.content.decode()
@@ -414,7 +414,7 @@ def test_closed_petition_takes_no_signatures(client):
 def test_unpublished_petition_takes_no_signatures(client):
     draft = PetitionFactory(published_at=None)
 
-    response = client.post(f"/p/{draft.slug}/sign/", form_data())
+    response = client.post(f"/en/p/{draft.slug}/sign/", form_data())
 
     assert response.status_code == 404
     assert Signature.objects.count() == 0
@@ -437,7 +437,7 @@ def test_petition_without_confirmation_counts_at_once(
     petition = PetitionFactory(requires_confirmation=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/p/{petition.slug}/sign/", form_data())
+        client.post(f"/en/p/{petition.slug}/sign/", form_data())
 
     signature = Signature.objects.get()
     assert signature.status == Signature.Status.CONFIRMED
@@ -445,7 +445,7 @@ def test_petition_without_confirmation_counts_at_once(
     assert mailoutbox[0].subject.startswith("Thank you for signing")
     assert (
         "Thank you for signing"
-        in client.get(f"/p/{petition.slug}/thanks/").content.decode()
+        in client.get(f"/en/p/{petition.slug}/thanks/").content.decode()
     )
 
 
@@ -461,7 +461,9 @@ def test_thank_you_page_offers_plain_share_links(client):
         "https://bsky.app/intent/compose?",
     ):
         assert any(h.startswith(prefix) for h in hrefs), prefix
-    assert page.by_id("share-url").attrs["value"] == f"http://testserver/p/{SEED_SLUG}/"
+    assert (
+        page.by_id("share-url").attrs["value"] == f"http://testserver/en/p/{SEED_SLUG}/"
+    )
     assert page.all("script") == []
 
 

@@ -1,0 +1,20 @@
+"""The petition texts organizers write in each language (django-modeltranslation)."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from petition.models import TEXT_FIELDS, Footnote, Petition, PetitionVersion
+
+
+@register(Petition)
+class PetitionTranslation(TranslationOptions):
+    fields = TEXT_FIELDS
+
+
+@register(PetitionVersion)
+class PetitionVersionTranslation(TranslationOptions):
+    fields = TEXT_FIELDS
+
+
+@register(Footnote)
+class FootnoteTranslation(TranslationOptions):
+    fields = ("text",)
