@@ -2,11 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
+from django_ratelimit.exceptions import Ratelimited
 
 
 def _setting(name: str):
     return lambda group, request: getattr(settings, name)
+
+
+def _account(group: str, request) -> str:
+    return request.POST.get("username", "").strip().lower()
 
 
 class PetitionAdminSite(admin.AdminSite):
@@ -14,7 +20,9 @@ class PetitionAdminSite(admin.AdminSite):
     site_title = _("Petition organizers")
     index_title = _("Campaigns and signatures")
 
-    # Password guessing is slowed per address and per account name.
+    # Password guessing is slowed per address (every attempt counts) and per
+    # account name (only failed attempts count, so nobody can lock an
+    # organizer out by sending their name, and logging in costs nothing).
     @method_decorator(
         ratelimit(
             key="ip",
@@ -23,13 +31,18 @@ class PetitionAdminSite(admin.AdminSite):
             group="admin-login-ip",
         )
     )
-    @method_decorator(
-        ratelimit(
-            key="post:username",
-            rate=_setting("ADMIN_LOGIN_RATE_PER_ACCOUNT"),
-            method="POST",
-            group="admin-login-account",
-        )
-    )
     def login(self, request, extra_context=None):
-        return super().login(request, extra_context)
+        account_limit = {
+            "group": "admin-login-account",
+            "key": _account,
+            "rate": _setting("ADMIN_LOGIN_RATE_PER_ACCOUNT"),
+            "method": "POST",
+        }
+        if request.method == "POST" and is_ratelimited(
+            request, increment=False, **account_limit
+        ):
+            raise Ratelimited
+        response = super().login(request, extra_context)
+        if request.method == "POST" and not request.user.is_authenticated:
+            is_ratelimited(request, increment=True, **account_limit)
+        return response

@@ -379,6 +379,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Confirmation emails are retried with growing delays: 1, 5, 25, 125 minutes.
 EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5, minimum=1)
 
+# Where "log in" links lead (after choosing a password, for instance).
+LOGIN_URL = "admin:login"
+
 # Admin login attempts per client IP and per account name.
 ADMIN_LOGIN_RATE = env_rate("ADMIN_LOGIN_RATE", "5/m")
 ADMIN_LOGIN_RATE_PER_ACCOUNT = env_rate("ADMIN_LOGIN_RATE_PER_ACCOUNT", "20/h")

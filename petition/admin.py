@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
@@ -49,7 +50,7 @@ class PetitionVersionInline(admin.TabularInline):
     """The history: every saved text, who saved it and when."""
 
     model = PetitionVersion
-    fields = ["number", "created_at", "created_by", "title", "signature_count"]
+    fields = ["number", "created_at", "created_by", "title"]
     readonly_fields = fields
     ordering = ["-number"]
     extra = 0
@@ -61,18 +62,7 @@ class PetitionVersionInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("created_by")
-            .annotate(signature_total=Count("signatures"))
-        )
-
-    @admin.display(description=_("signatures"))
-    def signature_count(self, version: PetitionVersion) -> int:
-        return version.signature_total
+        return super().get_queryset(request).select_related("created_by")
 
 
 @admin.register(Petition)
@@ -168,7 +158,7 @@ class PetitionAdmin(TranslationAdmin):
                 # Aggregates over every signature: computed at most once a
                 # minute, however often organizers reload.
                 "dashboard": cache.get_or_set(
-                    f"admin:dashboard:{petition.pk}",
+                    f"admin:dashboard:{petition.pk}:{get_language()}",
                     lambda: petition_dashboard(petition),
                     DASHBOARD_CACHE_SECONDS,
                 ),

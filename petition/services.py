@@ -11,12 +11,17 @@ from django.db.models import Max
 from petition.models import TEXT_FIELDS, Petition, PetitionVersion
 
 
+def _normalised(text: str | None) -> str:
+    # Browsers send text areas with CRLF line ends; the stored text may have LF.
+    return (text or "").replace("\r\n", "\n").strip()
+
+
 def _snapshot(petition: Petition) -> dict:
     """The whole text in every language. Stripped as the admin's form strips,
     so saving an unchanged text gives the same fingerprint."""
     languages = [code for code, _ in settings.LANGUAGES]
     snapshot = {
-        f"{field}_{language}": (getattr(petition, f"{field}_{language}") or "").strip()
+        f"{field}_{language}": _normalised(getattr(petition, f"{field}_{language}"))
         for field in TEXT_FIELDS
         for language in languages
     }

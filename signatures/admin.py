@@ -1,24 +1,26 @@
 import re
-from datetime import timedelta
-from functools import cached_property
+from datetime import date, datetime, time, timedelta
+from functools import cached_property, lru_cache
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from petition.models import Petition
 from signatures.export import COLUMNS, DEFAULT_COLUMNS, country_names, csv_lines
@@ -62,25 +64,18 @@ class CalendarQuerySet(SignatureQuerySet):
         bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
         if bounds["first"] is None:
             return []
-        first, last = (timezone.localtime(bounds[k]) for k in ("first", "last"))
-        periods = []
+        first, last = (timezone.localdate(bounds[k]) for k in ("first", "last"))
+        days: list[date] = []
         if kind == "year":
-            periods = [first.replace(year=y) for y in range(first.year, last.year + 1)]
-            periods = [p.replace(month=1, day=1) for p in periods]
+            days = [date(year, 1, 1) for year in range(first.year, last.year + 1)]
         elif kind == "month":
             year, month = first.year, first.month
             while (year, month) <= (last.year, last.month):
-                periods.append(first.replace(year=year, month=month, day=1))
+                days.append(date(year, month, 1))
                 year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         else:
-            day = first.date()
-            while day <= last.date():
-                periods.append(
-                    first.replace(year=day.year, month=day.month, day=day.day)
-                )
-                day += timedelta(days=1)
-        start = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
-        return [period.replace(**start) for period in periods]
+            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return [timezone.make_aware(datetime.combine(day, time.min)) for day in days]
 
 
 def _reason_field() -> forms.CharField:
@@ -150,7 +145,11 @@ def _intermediate(
             "button": button,
             "warning": warning,
             "count": queryset.count(),
-            "queryset_pks": queryset.values_list("pk", flat=True)[:1000],
+            # Across all pages, Django re-derives the rows from the filters and
+            # only needs one id; otherwise, the rows ticked on this page.
+            "queryset_pks": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)[
+                : 1 if request.POST.get("select_across") == "1" else None
+            ],
             "select_across": request.POST.get("select_across", "0"),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": Signature._meta,
@@ -178,6 +177,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "country",
         "wants_updates",
         "show_name_publicly",
+        "language",
         "created_at",
     ]
     date_hierarchy = "created_at"
@@ -225,15 +225,9 @@ class SignatureAdmin(admin.ModelAdmin):
             *self.get_ordering(request)
         )
 
-    def changelist_view(self, request, extra_context=None):
-        # Country names looked up once per page, not once per row.
-        self._country_names = country_names()
-        return super().changelist_view(request, extra_context)
-
     @admin.display(description=_("country"), ordering="country")
     def country_name(self, signature: Signature) -> str:
-        names = getattr(self, "_country_names", None) or country_names()
-        return names.get(signature.country, signature.country)
+        return _country_names(get_language()).get(signature.country, signature.country)
 
     def get_search_results(self, request, queryset, search_term):
         """Each kind of term through an index: a full scan per keystroke would
@@ -253,7 +247,11 @@ class SignatureAdmin(admin.ModelAdmin):
             return queryset.filter(
                 postal_code__gte=area, postal_code__lt=following
             ), False
-        return queryset.filter(full_name__icontains=term), False
+        # A name, or a postal code from elsewhere ("75001", "SW1A 1AA").
+        return (
+            queryset.filter(Q(full_name__icontains=term) | Q(postal_code=term.upper())),
+            False,
+        )
 
     # --- Actions --------------------------------------------------------------
 
@@ -294,7 +292,16 @@ class SignatureAdmin(admin.ModelAdmin):
     @admin.action(
         description=_("Restore selected invalidated signatures"), permissions=["change"]
     )
-    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def restore(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if "apply" not in request.POST:
+            return _intermediate(
+                request,
+                queryset.filter(status=Signature.Status.INVALIDATED),
+                action="restore",
+                title=_("Restore invalidated signatures"),
+                form=forms.Form(),
+                button=_("Restore"),
+            )
         count = signatures_restore(signatures=queryset, user=request.user)
         self.message_user(
             request,
@@ -304,12 +311,24 @@ class SignatureAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+        return None
 
     @admin.action(
         description=_("Resend the confirmation email to selected pending signers"),
         permissions=["change"],
     )
-    def resend_confirmation(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def resend_confirmation(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        if "apply" not in request.POST:
+            return _intermediate(
+                request,
+                queryset.filter(status=Signature.Status.PENDING),
+                action="resend_confirmation",
+                title=_("Resend the confirmation email"),
+                form=forms.Form(),
+                button=_("Resend"),
+            )
         count = signatures_resend_confirmation(signatures=queryset, user=request.user)
         self.message_user(
             request,
@@ -338,7 +357,7 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.action(
         description=_("Erase selected signers’ personal data (on their request)"),
-        permissions=["delete"],
+        permissions=["erase"],
     )
     def erase(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = ReasonForm(request.POST if "apply" in request.POST else None)
@@ -372,6 +391,18 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("signatures.export_signature")
 
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("signatures.delete_signature")
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Deleting goes through "erase", which asks for a reason and is recorded.
+        return False
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     # --- Views ----------------------------------------------------------------
 
     def get_urls(self):
@@ -393,15 +424,21 @@ class SignatureAdmin(admin.ModelAdmin):
         """The changelist's filters, as a CSV of their confirmed signatures."""
         if not self.has_export_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(_("These filters are not valid."))
         signatures = changelist.get_queryset(request)
         form = ExportForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             columns = form.cleaned_data["columns"]
-            criteria = {"filters": request.GET.dict(), "columns": columns}
+            criteria = {"filters": _filters(request), "columns": columns}
+
+            # Recorded before the first byte: a download cut short is on record.
+            record = record_export(user=request.user, criteria=criteria)
 
             def done(count: int) -> None:
-                record_export(user=request.user, count=count, criteria=criteria)
+                ModerationAction.objects.filter(pk=record.pk).update(count=count)
 
             response = StreamingHttpResponse(
                 csv_lines(signatures, columns, on_done=done),
@@ -476,9 +513,21 @@ class SignatureAdmin(admin.ModelAdmin):
         )
 
 
+@lru_cache(maxsize=8)
+def _country_names(language: str) -> dict[str, str]:
+    # One table per language, not a translation per row of the list.
+    return country_names()
+
+
+def _filters(request: HttpRequest) -> dict:
+    """The changelist filters, for the record; never the search term, which
+    may be a signer's name or email."""
+    return {key: value for key, value in request.GET.items() if key != "q"}
+
+
 def _selection(request: HttpRequest, queryset: QuerySet) -> dict | list:
     if request.POST.get("select_across") == "1":
-        return {"filters": request.GET.dict()}
+        return {"filters": _filters(request)}
     return list(queryset.values_list("pk", flat=True)[:1000])
 
 

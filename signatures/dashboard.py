@@ -2,7 +2,7 @@
 so the number of queries does not grow with the number of signatures."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDate, TruncHour
@@ -82,10 +82,15 @@ def _days(counts: dict[date, int], today: date) -> list[tuple[str, int]]:
 
 
 def _hours(counts: dict[datetime, int], now: datetime) -> list[tuple[str, int]]:
-    this_hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
-    local = {timezone.localtime(hour): n for hour, n in counts.items()}
+    # Stepped in UTC, labelled in local time: a daylight-saving change neither
+    # drops an hour nor merges two.
+    this_hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    by_hour = {hour.astimezone(UTC): n for hour, n in counts.items()}
     hours = [this_hour - timedelta(hours=n) for n in range(CHART_HOURS - 1, -1, -1)]
-    return [(hour.strftime("%Y-%m-%d %H:00"), local.get(hour, 0)) for hour in hours]
+    return [
+        (timezone.localtime(hour).strftime("%Y-%m-%d %H:00"), by_hour.get(hour, 0))
+        for hour in hours
+    ]
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ def petition_dashboard(petition: Petition) -> Dashboard:
     for group in groups:
         status, n = group["status"], group["n"]
         totals[status] += n
-        if group["wants_updates"] and status != Signature.Status.INVALIDATED:
+        if group["wants_updates"] and status == Signature.Status.CONFIRMED:
             totals["opted_in"] += n
         if status == Signature.Status.CONFIRMED:
             countries_seen[group["country"]] = (
@@ -134,7 +139,7 @@ def petition_dashboard(petition: Petition) -> Dashboard:
     )
     per_hour = dict(
         received.filter(created_at__gte=now - timedelta(hours=CHART_HOURS))
-        .annotate(hour=TruncHour("created_at"))
+        .annotate(hour=TruncHour("created_at", tzinfo=UTC))
         .values("hour")
         .annotate(n=Count("pk"))
         .values_list("hour", "n")

@@ -4,6 +4,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +37,7 @@ def _date(value) -> str:
 
 
 def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
+    return str(_("yes") if value else _("no"))
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,16 @@ def csv_lines(
         .iterator(chunk_size=5000)
     )
     count = 0
-    for row in rows:
-        count += 1
-        yield writer.writerow(
-            [neutralise(show(value)) for show, value in zip(formats, row, strict=True)]
-        )
+    # Inside a transaction the cursor streams; outside one PostgreSQL would
+    # build the whole result (WITH HOLD) before sending the first row.
+    with transaction.atomic():
+        for row in rows:
+            count += 1
+            yield writer.writerow(
+                [
+                    neutralise(show(value))
+                    for show, value in zip(formats, row, strict=True)
+                ]
+            )
     if on_done is not None:
         on_done(count)

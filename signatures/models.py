@@ -59,7 +59,7 @@ class Signature(models.Model):
     show_name_publicly = models.BooleanField(
         _("agreed to show first name publicly"), default=False
     )
-    language = models.CharField(_("language"), max_length=8)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     status = models.CharField(
         _("status"), max_length=12, choices=Status, default=Status.PENDING
     )

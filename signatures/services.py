@@ -251,15 +251,16 @@ def _may_email(signature: Signature) -> bool:
 
 def _email_signer(
     signature: Signature, kind: EmailKind, *, first: bool = False
-) -> None:
-    # The first email of a new signature always goes; it still counts
-    # toward the hour's allowance.
+) -> bool:
+    """Queue an email; False when the hourly allowance for the address is
+    spent. The first email of a new signature always goes, and still counts."""
     if not _may_email(signature) and not first:
         logger.info("Email to signature %s skipped: hourly limit reached", signature.pk)
-        return
+        return False
     transaction.on_commit(
         lambda: send_signature_email.enqueue(signature_id=signature.pk, kind=kind.value)
     )
+    return True
 
 
 # --- Moderation (organizers) -------------------------------------------------
@@ -329,13 +330,16 @@ def signatures_restore(
 def signatures_resend_confirmation(
     *, signatures: QuerySet[Signature], user: AbstractBaseUser | None
 ) -> int:
-    """Email the confirmation link again to pending signers (within the
-    per-address hourly limit)."""
-    pending = list(signatures.filter(status=Signature.Status.PENDING))
-    for signature in pending:
-        _email_signer(signature, EmailKind.CONFIRM)
-    _record(kind=ModerationAction.Kind.RESEND, user=user, count=len(pending))
-    return len(pending)
+    """Email the confirmation link again to pending signers, within each
+    address's hourly allowance; returns how many emails were queued."""
+    sent = 0
+    pending = signatures.filter(status=Signature.Status.PENDING).select_related(
+        "petition"
+    )
+    for signature in pending.iterator(chunk_size=1000):
+        sent += _email_signer(signature, EmailKind.CONFIRM)
+    _record(kind=ModerationAction.Kind.RESEND, user=user, count=sent)
+    return sent
 
 
 def signatures_erase(
@@ -362,7 +366,8 @@ def signatures_matching(
     if petition is not None:
         signatures = signatures.filter(petition=petition)
     if email_domain:
-        domain = email_domain.strip().lower().lstrip("@")
+        # Canonical as stored: IDN domains in ASCII, googlemail.com as gmail.com.
+        domain = canonical_email("x@" + email_domain.strip().lstrip("@")).split("@")[-1]
         signatures = signatures.filter(email_canonical__endswith=f"@{domain}")
     if ip_hash:
         signatures = signatures.filter(ip_hash=ip_hash.strip())
@@ -373,7 +378,8 @@ def signatures_matching(
     return signatures
 
 
-def record_export(*, user: AbstractBaseUser | None, count: int, criteria: dict) -> None:
-    _record(
-        kind=ModerationAction.Kind.EXPORT, user=user, count=count, criteria=criteria
+def record_export(*, user: AbstractBaseUser | None, criteria: dict) -> ModerationAction:
+    """Recorded when the download starts; its count is filled in at the end."""
+    return _record(
+        kind=ModerationAction.Kind.EXPORT, user=user, count=0, criteria=criteria
     )

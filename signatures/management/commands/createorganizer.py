@@ -36,9 +36,14 @@ class Command(BaseCommand):
                 "The Organizers group is missing: run migrate first."
             ) from None
         with transaction.atomic():
-            user, created = User.objects.get_or_create(
-                username=email.lower(), defaults={"email": email}
+            user = (
+                User.objects.filter(email__iexact=email).order_by("pk").first()
+                or User.objects.filter(username__iexact=email).first()
             )
+            created = user is None
+            if created:
+                user = User(username=email.lower(), email=email)
+            reactivated = not created and not user.is_active
             user.is_staff = True
             user.is_active = True
             if created:
@@ -54,8 +59,9 @@ class Command(BaseCommand):
             },
         )
         hours = settings.PASSWORD_RESET_TIMEOUT // 3600
+        state = "Created" if created else "Reactivated" if reactivated else "Updated"
         self.stdout.write(
-            f"{'Created' if created else 'Updated'} organizer {user.username}.\n"
+            f"{state} organizer {user.username}.\n"
             f"Send them this link to choose a password (valid {hours} hours, once):\n"
             f"{settings.SITE_URL}{path}"
         )
