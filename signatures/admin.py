@@ -168,6 +168,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "status",
         "wants_updates",
         "show_name_publicly",
+        "language",
         "created_at",
     ]
     list_filter = [
