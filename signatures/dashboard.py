@@ -51,7 +51,8 @@ def bar_chart(
     points: list[tuple[str, int]], *, width: int = 720, height: int = 180
 ) -> Chart:
     peak = max((value for _, value in points), default=0)
-    slot = width / max(len(points), 1)
+    # Bars no wider than 24 units: a young petition's few days stay bars.
+    slot = min(width / max(len(points), 1), 24)
     bars = []
     for index, (label, value) in enumerate(points):
         bar_height = (value / peak) * height if peak else 0

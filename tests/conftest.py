@@ -59,3 +59,11 @@ def seed_campaign(db) -> Petition:
     """The seed campaign, loaded again where a transactional test flushed it."""
     import_module("petition.migrations.0002_seed_campaign").load_campaign(apps, None)
     return Petition.objects.get(slug=SEED_SLUG)
+
+
+@pytest.fixture
+def organizers_group(db) -> None:
+    """The Organizers group, made again where a transactional test flushed it."""
+    import_module("signatures.migrations.0004_organizers_group").create_group(
+        apps, None
+    )

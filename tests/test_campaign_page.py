@@ -195,7 +195,7 @@ def test_organizer_html_in_any_field_is_shown_as_text_never_run(client):
 
     html = client.get(petition.get_absolute_url()).content.decode()
 
-    assert "<script" not in html
+    assert "<script>" not in html  # only our own <script src=...> tag
     assert "<img" not in html
     assert 'href="javascript:' not in html
     assert "&lt;script&gt;" in html
@@ -218,7 +218,12 @@ def test_page_needs_no_javascript_and_no_outside_host(client):
     html = client.get("/en/").content.decode()
     page = parse_page(html)
 
-    assert page.all("script") == []
+    # The only script is our own, deferred: it enhances, nothing needs it.
+    scripts = [e.attrs.get("src", "") for e in page.all("script")]
+    assert len(scripts) == 1
+    assert re.fullmatch(r"/static/js/site\.[0-9a-f]{12}\.js", scripts[0])
+    assert "defer" in page.all("script")[0].attrs
+    assert [f.attrs["method"] for f in page.all("form")] == ["post"]
     loaded = [
         e.attrs["href"]
         for e in page.all("link")
@@ -277,3 +282,23 @@ def test_server_error_page_is_friendly_and_complete(rf, settings):
     )
     assert site_link.text.strip() == "Migrant Justice"
     assert "Migrant Justice: a petition for change." in page.visible_text
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/en/")
+
+    policy = response["Content-Security-Policy"]
+    directives = dict(
+        (part.split()[0], part.split()[1:])
+        for part in policy.split(";")
+        if part.strip()
+    )
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    assert "camera=()" in response["Permissions-Policy"]
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"

@@ -13,7 +13,7 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _french_reviewed_and_fast_typing(settings):
+def _french_reviewed_and_fast_typing(settings, seed_campaign):
     settings.SIGNATURE_MIN_FILL_SECONDS = 0
     # The seed's French text arrives as a draft; an organizer publishes it.
     petition = Petition.objects.get(slug=SEED_SLUG)
