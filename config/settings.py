@@ -424,6 +424,9 @@ RATELIMIT_VIEW = "signatures.views.rate_limited"
 # A cache outage must not stop signing; the limit is a guard, not a gate.
 RATELIMIT_FAIL_OPEN = True
 
+# The load benchmark's yardstick: a bare Django view under the same stack.
+BENCHMARK_HELLO_VIEW = env_bool("BENCHMARK_HELLO_VIEW", False)
+
 # Sign POSTs are a few hundred bytes; anything near this is not a person.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 

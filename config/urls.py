@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from config import views as bench_views
+from petition import views as petition_views
+
 urlpatterns = [
     # New organizers choose their password from the link createorganizer prints.
     path(
@@ -19,6 +22,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path(settings.ADMIN_URL, admin.site.urls),
+    # Language-neutral: the count is the same in every language.
+    path("p/<slug:slug>/count.json", petition_views.count_json, name="petition-count"),
 ]
 # Public pages live under /en/ and /fr/; "/" sends a first-time visitor to
 # their browser's language.
@@ -28,3 +33,6 @@ urlpatterns += i18n_patterns(
 )
 
 handler500 = "config.views.server_error"
+
+if settings.BENCHMARK_HELLO_VIEW:
+    urlpatterns.append(path("bench/hello/", bench_views.hello))

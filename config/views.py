@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -10,3 +10,8 @@ def server_error(request: HttpRequest) -> HttpResponseServerError:
     may be among them, and this page must render regardless."""
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"SITE_NAME": settings.SITE_NAME}))
+
+
+def hello(request: HttpRequest) -> HttpResponse:
+    """The benchmark's yardstick: the whole middleware stack, no work."""
+    return HttpResponse("Hello", content_type="text/plain")

@@ -145,6 +145,7 @@ def _render_campaign(
     )
 
 
+@lru_cache(maxsize=128)
 def plain_summary(markdown_text: str, max_chars: int = 200) -> str:
     """The first paragraph as plain (unescaped) text, for link previews."""
     env = {"footnote_numbers": frozenset(), "footnote_refs": {}}

@@ -1,6 +1,7 @@
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from petition.markup import plain_summary, render_campaign
@@ -52,3 +53,22 @@ def featured(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     petition = get_object_or_404(Petition.objects.published(), slug=slug)
     return _petition_page(request, petition)
+
+
+@require_safe
+@cache_control(public=True, max_age=2, stale_while_revalidate=30)
+def count_json(request: HttpRequest, slug: str) -> JsonResponse:
+    """The public count, for the page's live refresh, embeds and other sites:
+    readable from any origin, and cacheable by a CDN for two seconds."""
+    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    stats = petition_stats(petition)
+    response = JsonResponse(
+        {
+            "count": stats.count,
+            "goal": stats.goal,
+            "open": petition.is_open,
+            "url": request.build_absolute_uri(petition.get_absolute_url()),
+        }
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -151,3 +151,30 @@ def test_progress_bar_reports_count_against_the_stepped_goal(seed_campaign):
 
     assert (stats.count, stats.goal) == (3, 5)
     assert stats.percent == 60
+
+
+def test_count_endpoint_is_public_cacheable_json(client, seed_campaign):
+    SignatureFactory.create_batch(2, petition=seed_campaign)
+    SignatureFactory(petition=seed_campaign, pending=True)
+
+    response = client.get(f"/p/{SEED_SLUG}/count.json")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "count": 2,
+        "goal": 1000,
+        "open": True,
+        "url": f"http://testserver/en/p/{SEED_SLUG}/",
+    }
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "stale-while-revalidate=30" in response["Cache-Control"]
+    assert "public" in response["Cache-Control"]
+    assert "Set-Cookie" not in response
+
+
+def test_count_endpoint_hides_unpublished_petitions(client):
+    from tests.factories import PetitionFactory
+
+    draft = PetitionFactory(published_at=None)
+
+    assert client.get(f"/p/{draft.slug}/count.json").status_code == 404

@@ -23,4 +23,28 @@
       });
     });
   }
+
+  // Keep the count current while the page is open (it is cached for a few
+  // seconds on the server, so this costs the database nothing).
+  var progress = document.querySelector("[data-count-url]");
+  if (progress && window.fetch) {
+    var number = progress.querySelector(".progress-count strong");
+    var bar = progress.querySelector("progress");
+    var format = new Intl.NumberFormat(progress.getAttribute("data-locale"));
+    window.setInterval(function () {
+      if (document.hidden) {
+        return;
+      }
+      fetch(progress.getAttribute("data-count-url"), { credentials: "omit" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (data && data.count >= Number(bar.value)) {
+            number.textContent = format.format(data.count);
+            bar.max = data.goal;
+            bar.value = data.count;
+          }
+        })
+        .catch(function () {});
+    }, 15000);
+  }
 })();

@@ -1,0 +1,256 @@
+"""The load benchmark: `make bench` (or `make bench-smoke` for CI).
+
+    python bench/run.py [--duration 30] [--connections 64] [--rows 0]
+
+On this machine: a fresh PostgreSQL database, migrations, optionally --rows
+existing signatures (bench/load_signatures.py), the app under gunicorn with
+config/gunicorn.py and production settings (DEBUG off; only rate limits are
+raised, for this benchmark), Redis as the cache, and the email queue in the
+database. wrk then drives, one after the other:
+
+  hello  a bare Django view under the same stack: this machine's yardstick
+  page   the campaign page (count, progress bar, latest signers, the form)
+  count  the public count endpoint
+  sign   the sign POST, a new valid signer each time (real form, CSRF token,
+         validation, the confirmation email queued)
+
+It prints a table and a final machine-readable BENCH line; with --check it
+exits non-zero on any error or any lost signature (the CI smoke run).
+"""
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+SLUG = "no-more-caged-families"
+PORT = int(os.environ.get("BENCH_PORT", "8090"))
+BASE = f"http://127.0.0.1:{PORT}"
+PG = os.environ.get(
+    "BENCH_PG", f"postgres://{os.environ.get('USER', 'root')}@127.0.0.1:5432"
+)
+DATABASE = os.environ.get("BENCH_DATABASE", "petition_loadbench")
+
+
+def sh(*command: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    print("Installing wrk (Debian package)...", flush=True)
+    sh("apt-get", "install", "-y", "-qq", "wrk", stdout=subprocess.DEVNULL)
+    return shutil.which("wrk") or sys.exit("wrk is not available")
+
+
+def app_env(run_id: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{DATABASE}",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "CACHE_KEY_PREFIX": f"bench-{run_id}",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback, no TLS proxy
+        "TASKS_BACKEND": "database",
+        "SIGN_RATE_PER_MINUTE": "100000000/m",  # raised for this benchmark only
+        "SIGN_RATE_PER_HOUR": "100000000/h",
+        "BENCHMARK_HELLO_VIEW": "true",
+        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+        "GUNICORN_ACCESSLOG": "",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def fresh_database(env: dict[str, str], rows: int) -> None:
+    sh("psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE}")
+    sh("psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DATABASE}")
+    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+    if rows:
+        sh(PYTHON, "bench/load_signatures.py", "--count", str(rows), env=env)
+
+
+def signature_rows(env: dict[str, str]) -> int:
+    out = sh(
+        "psql",
+        env["DATABASE_URL"],
+        "-Atc",
+        "SELECT count(*) FROM signatures_signature",
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.strip())
+
+
+def start_server(env: dict[str, str]) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "-c", "python:config.gunicorn", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{BASE}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    sys.exit(f"gunicorn did not start: {server.stderr.read().decode()[-2000:]}")
+
+
+def form_tokens() -> dict[str, str]:
+    """What a browser gets with the form: the CSRF cookie and token, and the
+    signed render time (then waited past the too-fast threshold)."""
+    with urllib.request.urlopen(f"{BASE}/en/p/{SLUG}/sign/", timeout=10) as response:
+        body = response.read().decode()
+        cookie = re.search(r"csrftoken=([^;]+)", response.headers["Set-Cookie"]).group(
+            1
+        )
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    rendered = re.search(r'name="rendered_at" value="([^"]+)"', body).group(1)
+    time.sleep(2.5)
+    return {
+        "BENCH_CSRF_COOKIE": cookie,
+        "BENCH_CSRF_TOKEN": token,
+        "BENCH_RENDERED_AT": rendered,
+    }
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(
+    wrk: str, url: str, script: str, seconds: int, connections: int, env: dict
+) -> dict:
+    out = subprocess.run(
+        [
+            wrk,
+            f"-t{min(4, connections)}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            f"bench/{script}",
+            url,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    counts = dict(
+        (k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", out.split("BENCH_WRK", 1)[1])
+    )
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+        "max": _ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out).group(1)),
+        "errors": counts["status_errors"] + counts["socket_errors"],
+        "requests": counts["requests"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=30, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--rows", type=int, default=0, help="signatures loaded first")
+    parser.add_argument("--check", action="store_true", help="fail on errors or losses")
+    args = parser.parse_args()
+    command = "python bench/run.py " + " ".join(sys.argv[1:])
+
+    wrk = ensure_wrk()
+    run_id = secrets.token_hex(3)
+    env = app_env(run_id)
+    fresh_database(env, args.rows)
+    server = start_server(env)
+    try:
+        tokens = form_tokens()
+        wrk_env = {**os.environ, **tokens, "BENCH_RUN_ID": run_id}
+        scenarios = [
+            ("hello", f"{BASE}/bench/hello/", "get.lua"),
+            ("page", f"{BASE}/en/p/{SLUG}/", "get.lua"),
+            ("count", f"{BASE}/p/{SLUG}/count.json", "get.lua"),
+        ]
+        results = {}
+        for name, url, script in scenarios:
+            results[name] = run_wrk(
+                wrk, url, script, args.duration, args.connections, wrk_env
+            )
+        before = signature_rows(env)
+        results["sign"] = run_wrk(
+            wrk,
+            f"{BASE}/en/p/{SLUG}/sign/",
+            "sign.lua",
+            args.duration,
+            args.connections,
+            wrk_env,
+        )
+        stored = signature_rows(env) - before
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+    sign = results["sign"]
+    succeeded = sign["requests"] - sign["errors"]
+    # wrk stops counting when time is up, but requests already sent still
+    # complete: up to one per connection is stored without a counted reply.
+    lost = max(0, succeeded - stored)
+    in_flight = max(0, stored - succeeded)
+    hello_rps = results["hello"]["rps"]
+    errors = sum(r["errors"] for r in results.values())
+
+    print(
+        f"\n{args.rows:,} signatures before the run; {args.connections} connections, "
+        f"{args.duration} s per scenario; {os.cpu_count()} cores"
+    )
+    print(
+        f"{'scenario':<8} {'req/s':>9} {'vs hello':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'max ms':>8} {'errors':>7}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:<8} {r['rps']:>9.0f} {r['rps'] / hello_rps:>9.2f} {r['p50']:>8.1f} "
+            f"{r['p99']:>8.1f} {r['max']:>8.1f} {r['errors']:>7}"
+        )
+    print(
+        f"sign: {succeeded:,} successful responses, {stored:,} rows stored, lost {lost} "
+        f"({in_flight} completed after wrk stopped counting)"
+    )
+    print(
+        f"BENCH rows={args.rows} hello_rps={hello_rps:.0f} "
+        f"page_rps={results['page']['rps']:.0f} page_ratio={results['page']['rps'] / hello_rps:.2f} "
+        f"page_p99_ms={results['page']['p99']:.1f} count_rps={results['count']['rps']:.0f} "
+        f"sign_rps={sign['rps']:.0f} sign_ratio={sign['rps'] / hello_rps:.2f} "
+        f"sign_p99_ms={sign['p99']:.1f} errors={errors} lost={lost}"
+    )
+    print(f"command: {command.strip()}")
+    if args.check and (errors or lost or in_flight > args.connections):
+        sys.exit("benchmark smoke run: errors or lost signatures")
+
+
+if __name__ == "__main__":
+    main()
