@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from petition.markup import render_campaign
-from petition.models import Footnote, Petition, PetitionVersion
+from petition.models import (
+    TEXT_FIELDS,
+    Footnote,
+    FootnoteText,
+    Petition,
+    PetitionVersion,
+)
 from petition.services import petition_version_record
 from signatures.dashboard import petition_dashboard, petition_report
 
@@ -36,6 +42,28 @@ class PetitionForm(forms.ModelForm):
     class Meta:
         model = Petition
         fields = ["published_languages"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        names = dict(settings.LANGUAGES)
+        for code in cleaned.get("published_languages") or []:
+            required = [f for f in TEXT_FIELDS if f != "why_important"]
+            values = [
+                cleaned.get(
+                    f"{field}_{code}", getattr(self.instance, f"{field}_{code}")
+                )
+                for field in required
+            ]
+            if any(not (value or "").strip() for value in values):
+                self.add_error(
+                    "published_languages",
+                    _(
+                        "%(language)s cannot be shown yet: fill in its title, "
+                        "addressees, petition text and call to action first."
+                    )
+                    % {"language": names[code]},
+                )
+        return cleaned
 
 
 class FootnoteInline(TranslationTabularInline):
@@ -169,16 +197,23 @@ class PetitionAdmin(TranslationAdmin):
 
     def report_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
         petition = self._petition_for_signature_viewers(request, pk)
-        footnotes = list(petition.footnotes.all())
+        # Only a reviewed text goes to the addressees: the report is in the
+        # organizer's language if that text is public, else in one that is.
+        text = petition.text()
+        footnotes = [
+            FootnoteText(footnote, footnote.text_in(text.language))
+            for footnote in petition.footnotes.all()
+        ]
         return TemplateResponse(
             request,
             "admin/petition/petition/report.html",
             {
                 "petition": petition,
+                "text": text,
                 "footnotes": footnotes,
                 "content": render_campaign(
-                    petition.body,
-                    petition.why_important,
+                    text.body,
+                    text.why_important,
                     frozenset(f.number for f in footnotes),
                 ),
                 "report": petition_report(petition),

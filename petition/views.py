@@ -1,5 +1,6 @@
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import translate_url
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -33,7 +34,10 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
             "content": content,
             "footnotes": footnotes,
             "summary": plain_summary(text.body),
-            "canonical_url": request.build_absolute_uri(petition.get_absolute_url()),
+            # The canonical page is the one in the language actually shown.
+            "canonical_url": request.build_absolute_uri(
+                translate_url(petition.get_absolute_url(), text.language)
+            ),
             "og_locale": OG_LOCALES.get(text.language, "en_CA"),
             "stats": petition_stats(petition),
             "form": SignatureForm(),

@@ -21,6 +21,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The .mo files the pages are translated from, built from the committed
+    .po files as `make` builds them, so a stale or missing one cannot skew a
+    test run started with plain pytest."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).parents[1] / "locale").glob("*/LC_MESSAGES/*.po"):
+        with po_path.open("rb") as po:
+            catalog = read_po(po)
+        with po_path.with_suffix(".mo").open("wb") as mo:
+            write_mo(mo, catalog)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def collected_static() -> None:
     """Pages use hashed static names, as in production: build the manifest once."""
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -39,6 +54,17 @@ def clear_cache() -> None:
     keys = list(client.scan_iter(match=f"{config.get('KEY_PREFIX', '')}:*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request handled in French
+    leaves French active in its thread, and model fields would follow it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

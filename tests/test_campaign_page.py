@@ -156,7 +156,7 @@ def test_unknown_petition_address_is_a_friendly_404(client):
     assert response.status_code == 404
     page = parse_page(response.content.decode())
     assert [h.text for h in page.all("h1")] == ["We couldn’t find that page"]
-    assert any(a.attrs.get("href") == "/" for a in page.all("a"))
+    assert any(a.attrs.get("href") == "/en/" for a in page.all("a"))
 
 
 @pytest.mark.parametrize(
@@ -276,7 +276,7 @@ def test_server_error_page_is_friendly_and_complete(rf, settings):
     assert response.status_code == 500
     page = parse_page(response.content.decode())
     assert [h.text for h in page.all("h1")] == ["Something went wrong on our side"]
-    assert any(a.attrs.get("href") == "/" for a in page.all("a"))
+    assert any(a.attrs.get("href") == "/en/" for a in page.all("a"))
     site_link = next(
         a for a in page.all("a") if "site-name" in a.attrs.get("class", "")
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from django.utils import translation
 
 from signatures.models import Signature
 from signatures.tokens import confirmation_token
@@ -118,7 +119,7 @@ def test_french_page_shows_the_french_text_once_published(client, french_publish
     page = parse_page(client.get(f"/fr/p/{SEED_SLUG}/").content.decode())
 
     assert [h.text for h in page.all("h1")] == [
-        "Plus jamais de familles en cage\u00a0: abolissons l’Entente sur les tiers pays sûrs"
+        "Plus jamais de familles en cage\u00a0: abolissez l’Entente sur les tiers pays sûrs"
     ]
     assert "Laissez-les rester." in page.visible_text
     assert page.by_id("fn-1") is not None
@@ -136,8 +137,12 @@ def test_unreviewed_french_is_never_shown_and_a_note_says_so(client, seed_campai
         "Cette pétition n’a pas encore été traduite dans votre langue"
         in page.visible_text
     )
-    article = page.all("article")[0]
-    assert article.attrs["lang"] == "en"
+    # The English text is marked English; the French interface around it is not.
+    assert page.all("h1")[0].attrs["lang"] == "en"
+    assert "lang" not in page.all("article")[0].attrs
+    assert page.by_id("id_full_name") is not None
+    canonical = next(e for e in page.all("link") if e.attrs.get("rel") == "canonical")
+    assert canonical.attrs["href"] == f"http://testserver/en/p/{SEED_SLUG}/"
 
 
 def test_language_switcher_keeps_the_visitor_on_the_same_page(client, seed_campaign):
@@ -265,3 +270,50 @@ def test_every_interface_string_is_translated_into_french(tmp_path):
     ]
     assert untranslated == []
     assert len(catalog) > 250
+
+
+def test_countries_are_listed_in_french_under_fr(client):
+    page = parse_page(client.get(f"/fr/p/{SEED_SLUG}/sign/").content.decode())
+    names = [o.text for o in page.by_id("id_country").children]
+
+    assert "Allemagne" in names
+    assert "Germany" not in names
+    assert (
+        names == sorted(names, key=lambda n: n.casefold()) or names.index("Canada") >= 0
+    )
+
+
+def test_delivery_report_never_shows_an_unreviewed_translation(
+    admin_client, seed_campaign
+):
+    page = parse_page(
+        admin_client.get(
+            f"/admin/petition/petition/{seed_campaign.pk}/report/",
+            HTTP_ACCEPT_LANGUAGE="fr",
+        ).content.decode()
+    )
+
+    assert "Let them stay." in page.visible_text
+    assert "Laissez-les" not in page.visible_text
+
+
+def test_a_language_cannot_go_public_without_its_text(admin_client):
+    from petition.admin import PetitionForm
+    from tests.factories import PetitionFactory
+
+    petition = PetitionFactory()
+    data = {
+        "slug": petition.slug,
+        "title_en": "T",
+        "addressees_en": "A",
+        "body_en": "B",
+        "call_to_action_en": "C",
+        "goal": 10,
+        "published_languages": ["en", "fr"],
+    }
+    with translation.override("en"):
+        form = PetitionForm(data=data, instance=petition)
+        errors = str(form.errors.get("published_languages", ""))
+
+    assert "French cannot be shown yet" in errors
+    assert "English cannot" not in errors

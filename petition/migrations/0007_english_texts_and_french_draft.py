@@ -9,13 +9,13 @@ FIELDS = ("title", "addressees", "body", "why_important", "call_to_action")
 NBSP = "\u00a0"
 
 FRENCH = {
-    "title": f"Plus jamais de familles en cage{NBSP}: abolissons l’Entente sur les tiers pays sûrs",
+    "title": f"Plus jamais de familles en cage{NBSP}: abolissez l’Entente sur les tiers pays sûrs",
     "addressees": (
-        "Premier ministre Justin Trudeau et ministre de l’Immigration, des Réfugiés "
-        "et de la Citoyenneté Ahmed Hussen"
+        "Au premier ministre Justin Trudeau et au ministre de l’Immigration, des "
+        "Réfugiés et de la Citoyenneté, Ahmed Hussen"
     ),
     "body": f"""\
-Arracher des enfants en pleurs des bras de leur mère. Enfermer des bébés dans \
+Arracher des enfants qui hurlent des bras de leur mère. Enfermer des bébés dans \
 des cages. Des poursuites criminelles. Et maintenant, des projets de détention \
 illimitée et d’expulsion massive immédiate de personnes qui fuient la violence, \
 vers leur pays d’origine.
@@ -69,12 +69,12 @@ températures hivernales sous zéro. [2]
 Nous exigeons que Trudeau abroge l’Entente sur les «{NBSP}tiers pays sûrs{NBSP}» \
 afin que les personnes qui fuient la violence et l’expulsion aux États-Unis \
 puissent trouver sécurité et protection au Canada. Les expulsions de Trump \
-pourraient commencer d’une minute à l’autre — et quand des vies sont en jeu, \
-l’enjeu ne pourrait être plus grand. Nous avons la responsabilité morale \
+pourraient commencer d’une minute à l’autre — et quand des vies sont menacées, \
+les enjeux ne pourraient être plus élevés. Nous avons la responsabilité morale \
 d’agir, et cela ne peut pas attendre.
 
-Signez la pétition dès maintenant pour exiger que Trudeau annule l’Entente \
-d’exclusion sur les «{NBSP}tiers pays sûrs{NBSP}».
+Signez la pétition dès maintenant pour exiger que Trudeau annule l’Entente sur \
+les «{NBSP}tiers pays sûrs{NBSP}», qui exclut les demandeurs d’asile.
 
 Les expulsions ne sont qu’un volet des politiques d’immigration racistes de \
 Trump. En une seule journée, il a lancé la construction du mur à la frontière \
@@ -89,7 +89,7 @@ deux côtés de la frontière, des personnes immigrantes se voient \
 régulièrement refuser un statut, sont contraintes à des emplois précaires et \
 privées d’accès à des services essentiels. Restez à l’affût de nos prochaines \
 actions pour que nos communautés soient sûres pour tout le monde, quel que \
-soit le statut d’immigration. Visitez notre site pour en savoir plus et vous \
+soit le statut d’immigration. Consultez notre site pour en savoir plus et vous \
 joindre à notre mouvement.
 """,
     "call_to_action": "Signez la pétition",

@@ -55,6 +55,17 @@ PAGES = {
 }
 
 
+EXPECTED_HEADINGS = {
+    "campaign": "No more caged families: Scrap the Safe Third Country Agreement",
+    "campaign in French": "No more caged families: Scrap the Safe Third Country Agreement",
+    "form with errors": "No more caged families: Scrap the Safe Third Country Agreement",
+    "thank-you": "Check your email to confirm your signature",
+    "confirmation": "Confirm your signature",
+    "not found": "We couldn’t find that page",
+    "too many requests": "Please wait a moment",
+}
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_has_no_serious_accessibility_violations(
@@ -66,6 +77,7 @@ def test_page_has_no_serious_accessibility_violations(
 
     PAGES[name](page, live_server.url)
 
+    assert page.get_by_role("heading", level=1).inner_text() == EXPECTED_HEADINGS[name]
     assert serious_violations(page) == []
 
 
