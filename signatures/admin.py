@@ -198,24 +198,9 @@ class SignatureAdmin(admin.ModelAdmin):
         "export_csv",
         "erase",
     ]
+    # Signers' data is never edited here: every field is shown, none typed in.
     readonly_fields = [
-        "petition",
-        "petition_version",
-        "full_name",
-        "email",
-        "email_canonical",
-        "country",
-        "postal_code",
-        "province",
-        "wants_updates",
-        "show_name_publicly",
-        "language",
-        "status",
-        "created_at",
-        "confirmed_at",
-        "invalidated_at",
-        "invalidation_reason",
-        "ip_hash",
+        field.name for field in Signature._meta.concrete_fields if field.name != "id"
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
