@@ -236,6 +236,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered campaign pages, private to each process: a shared copy would cost
+# a network round trip for about as long as rendering takes.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 
 # --- Email ------------------------------------------------------------------
 
@@ -395,8 +402,10 @@ SIGNATURE_CONFIRMATION_MAX_AGE = env_int(
 )
 # A form sent back sooner than this after it was shown is a bot's.
 SIGNATURE_MIN_FILL_SECONDS = env_int("SIGNATURE_MIN_FILL_SECONDS", 2)
-# How stale the public count and latest signers may be, in seconds.
-SIGNATURE_COUNT_CACHE_SECONDS = env_int("SIGNATURE_COUNT_CACHE_SECONDS", 2, minimum=1)
+# How stale the public count and latest signers may be, in seconds, and how
+# long a rendered campaign page is reused: together at most 2 s behind.
+SIGNATURE_COUNT_CACHE_SECONDS = env_int("SIGNATURE_COUNT_CACHE_SECONDS", 1, minimum=1)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 1)
 # Emails about one address per hour (repeat signing, resend requests).
 SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR = env_int(
     "SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR", 3, minimum=1

@@ -1,20 +1,55 @@
+from django.conf import settings
+from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import translate_url
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from petition.markup import plain_summary, render_campaign
 from petition.models import FootnoteText, Petition
-from signatures.forms import SignatureForm
+from signatures.forms import SignatureForm, rendered_at_token
 from signatures.services import petition_stats
+
+page_cache = caches["pages"]
 
 # Link previews name the audience's locale: Canadian English and French.
 OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 
 
+# Stand-ins for the two per-visitor values in an otherwise shared page.
+_CSRF_SLOT = "csrf0token0slot0"
+_RENDERED_AT_SLOT = "rendered0at0slot0"
+
+
 def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
+    """The campaign page, rendered at most once a PAGE_CACHE_SECONDS per
+    process and language; each visitor gets their own CSRF token and form
+    render time put into the shared copy."""
+    key = ":".join(
+        [
+            str(petition.pk),
+            str(petition.updated_at.timestamp()),
+            get_language(),
+            request.get_host(),
+            request.path,
+        ]
+    )
+    html = page_cache.get(key)
+    if html is None:
+        html = _render_petition_page(request, petition)
+        page_cache.set(key, html, settings.PAGE_CACHE_SECONDS)
+    html = html.replace(_CSRF_SLOT, get_token(request)).replace(
+        _RENDERED_AT_SLOT, rendered_at_token()
+    )
+    return HttpResponse(html)
+
+
+def _render_petition_page(request: HttpRequest, petition: Petition) -> str:
     text = petition.text()
     footnotes = [
         FootnoteText(footnote, footnote.text_in(text.language))
@@ -25,8 +60,7 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
         text.why_important,
         frozenset(footnote.number for footnote in footnotes),
     )
-    return render(
-        request,
+    return render_to_string(
         "petition/detail.html",
         {
             "petition": petition,
@@ -40,8 +74,10 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
             ),
             "og_locale": OG_LOCALES.get(text.language, "en_CA"),
             "stats": petition_stats(petition),
-            "form": SignatureForm(),
+            "form": SignatureForm(initial={"rendered_at": _RENDERED_AT_SLOT}),
+            "csrf_token": _CSRF_SLOT,
         },
+        request,
     )
 
 

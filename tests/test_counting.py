@@ -8,6 +8,7 @@ from signatures.services import petition_stats, progress_goal, signature_confirm
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
 from tests.html_tools import parse_page
+from tests.signing import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +179,33 @@ def test_count_endpoint_hides_unpublished_petitions(client):
     draft = PetitionFactory(published_at=None)
 
     assert client.get(f"/p/{draft.slug}/count.json").status_code == 404
+
+
+def test_cached_page_gives_each_visitor_their_own_tokens(
+    seed_campaign, settings, django_assert_max_num_queries
+):
+    import re
+
+    from django.test import Client
+
+    settings.PAGE_CACHE_SECONDS = 60
+    url = f"/en/p/{SEED_SLUG}/"
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first_page = first.get(url).content.decode()
+
+    with django_assert_max_num_queries(1):  # the petition; the rest is cached
+        second_page = second.get(url).content.decode()
+
+    def tokens(html: str) -> tuple[str, str]:
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        rendered = re.search(r'name="rendered_at" value="([^"]+)"', html).group(1)
+        return csrf, rendered
+
+    assert tokens(first_page)[0] != tokens(second_page)[0]
+    assert "slot0" not in second_page
+    csrf, _ = tokens(second_page)
+    signed = second.post(
+        f"/en/p/{SEED_SLUG}/sign/",
+        {**form_data(), "csrfmiddlewaretoken": csrf},
+    )
+    assert signed.status_code == 302
