@@ -60,7 +60,8 @@ lock: install
 # The production settings must pass Django's deployment checklist.
 check-deploy: install
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=petition.example.org DATABASE_URL=postgres://u@db/petition \
+	ALLOWED_HOSTS=petition.example.org SITE_URL=https://petition.example.org \
+	DATABASE_URL=postgres://u@db/petition \
 	REDIS_URL=redis://cache:6379/0 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

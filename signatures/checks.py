@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core import checks
 
@@ -20,5 +22,21 @@ def shared_cache_in_production(app_configs, **kwargs) -> list[checks.CheckMessag
             "are per process and each one counts signatures on its own.",
             hint="Set REDIS_URL so that every process shares one cache.",
             id="signatures.W001",
+        )
+    ]
+
+
+@checks.register(deploy=True)
+def public_address_in_production(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Confirmation links are built from SITE_URL: left at its default, every
+    email would point signers at the server's own loopback address."""
+    host = urlsplit(settings.SITE_URL).hostname or ""
+    if settings.DEBUG or host not in {"127.0.0.1", "localhost", "::1"}:
+        return []
+    return [
+        checks.Warning(
+            f"SITE_URL is {settings.SITE_URL}: links in emails would not reach signers.",
+            hint="Set SITE_URL to the site's public address, e.g. https://petition.example.org.",
+            id="signatures.W002",
         )
     ]

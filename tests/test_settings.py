@@ -20,6 +20,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://petition:secret@db.internal:5432/petition",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+    "SITE_URL": "https://petition.example.org",
 }
 
 # Variables the tests' own environment sets, which would leak into a reading.
@@ -178,3 +179,12 @@ def test_deploy_check_is_clean_with_production_settings():
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_when_emails_would_link_to_localhost():
+    without_site_url = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **without_site_url)
+
+    assert result.returncode != 0
+    assert "signatures.W002" in result.stderr + result.stdout
