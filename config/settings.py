@@ -402,9 +402,12 @@ SIGNATURE_CONFIRMATION_MAX_AGE = env_int(
 )
 # A form sent back sooner than this after it was shown is a bot's.
 SIGNATURE_MIN_FILL_SECONDS = env_int("SIGNATURE_MIN_FILL_SECONDS", 2)
-# How stale the public count and latest signers may be, in seconds, and how
-# long a rendered campaign page is reused: together at most 2 s behind.
-SIGNATURE_COUNT_CACHE_SECONDS = env_int("SIGNATURE_COUNT_CACHE_SECONDS", 1, minimum=1)
+# How often the count and latest signers are taken afresh from the database.
+# In between, confirmations, invalidations and erasures are tallied as they
+# happen, so the count moves at once; a recount corrects anything the tally
+# missed (signatures changed outside the app, a cache restart).
+SIGNATURE_COUNT_CACHE_SECONDS = env_int("SIGNATURE_COUNT_CACHE_SECONDS", 15, minimum=1)
+# How long a rendered campaign page is reused (its count at most this old).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 1)
 # Emails about one address per hour (repeat signing, resend requests).
 SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR = env_int(

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -89,6 +89,8 @@ def signature_create(
         _email_signer(existing, _kind_for_repeat(existing))
         return SigningOutcome(existing, created=False)
 
+    if counted_now:
+        transaction.on_commit(lambda: _count_confirmation(petition.pk))
     _email_signer(
         signature, EmailKind.THANKS if counted_now else EmailKind.CONFIRM, first=True
     )
@@ -164,14 +166,37 @@ def _now() -> float:
     return time.time()
 
 
-def _count_confirmation(petition_id: int) -> None:
-    """Tally a confirmation, so the count shown includes it before the next
-    recount (the confirming signer sees their own signature counted)."""
+def _tally(petition_id: int, delta: int) -> None:
+    """Add to the running tally of changes to the count since the last
+    recount: confirmations up, invalidations and erasures down. The count shown
+    is always the last recount plus this tally, so it moves at once."""
     key = _confirmations_key(petition_id)
     cache.add(key, 0, _DAY)
     with suppress(ValueError):
-        cache.incr(key)
+        cache.incr(key, delta)
         cache.touch(key, _DAY)  # incr on a key that just expired leaves no expiry
+
+
+def _count_confirmation(petition_id: int) -> None:
+    _tally(petition_id, 1)
+
+
+def _tally_after_commit(
+    signatures: QuerySet[Signature], sign: int, *, counted: Q | None = None
+) -> None:
+    """Tally the counted signatures among `signatures` (confirmed ones, unless
+    said otherwise), per petition, once the surrounding change is committed."""
+    per_petition = dict(
+        signatures.filter(counted or Q(status=Signature.Status.CONFIRMED))
+        .order_by()
+        .values("petition")
+        .annotate(n=Count("pk"))
+        .values_list("petition", "n")
+    )
+    for petition_id, n in per_petition.items():
+        transaction.on_commit(
+            lambda petition_id=petition_id, n=n: _tally(petition_id, sign * n)
+        )
 
 
 def _compute_stats(
@@ -202,9 +227,8 @@ def petition_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
     if entry is None or (
         _now() >= entry["fresh_until"] and cache.add(f"{stats_key}:recount", 1, 30)
     ):
-        # Read the tally first: a confirmation tallied after this read may
-        # also be in the count below, overstating it by one until the next
-        # recount, never understating it.
+        # Read the tally first: a change tallied after this read may also be
+        # in the count below, off by one until the next recount.
         count, signers = _compute_stats(petition, recent)
         entry = {
             "count": count,
@@ -214,7 +238,7 @@ def petition_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
         }
         cache.set(stats_key, entry, _STALE_FOR)
         cache.delete(f"{stats_key}:recount")
-    count = entry["count"] + max(0, tally - entry["tally"])
+    count = max(0, entry["count"] + tally - entry["tally"])
     return PetitionStats(
         count=count,
         goal=progress_goal(count, petition.goal),
@@ -294,6 +318,7 @@ def signatures_invalidate(
 ) -> int:
     """Take signatures out of counts and exports, keeping them for review."""
     with transaction.atomic():
+        _tally_after_commit(signatures, -1)
         count = signatures.exclude(status=Signature.Status.INVALIDATED).update(
             status=Signature.Status.INVALIDATED,
             invalidated_at=timezone.now(),
@@ -315,6 +340,8 @@ def signatures_restore(
     """Undo an invalidation: back to confirmed if it had been, else pending."""
     invalidated = signatures.filter(status=Signature.Status.INVALIDATED)
     with transaction.atomic():
+        # Those that had been confirmed come back into the count.
+        _tally_after_commit(invalidated, +1, counted=Q(confirmed_at__isnull=False))
         count = invalidated.update(
             status=Case(
                 When(
@@ -350,6 +377,7 @@ def signatures_erase(
     """Delete signers' personal data at their request; only the count of
     erased signatures is kept, in the moderation record."""
     with transaction.atomic():
+        _tally_after_commit(signatures, -1)
         count, _ = signatures.delete()
         _record(kind=ModerationAction.Kind.ERASE, user=user, count=count, reason=reason)
     return count

@@ -209,3 +209,46 @@ def test_cached_page_gives_each_visitor_their_own_tokens(
         {**form_data(), "csrfmiddlewaretoken": csrf},
     )
     assert signed.status_code == 302
+
+
+def test_moderation_moves_the_count_at_once_between_recounts(
+    seed_campaign, django_capture_on_commit_callbacks
+):
+    from signatures.models import Signature
+    from signatures.services import (
+        signatures_erase,
+        signatures_invalidate,
+        signatures_restore,
+    )
+
+    signers = SignatureFactory.create_batch(4, petition=seed_campaign)
+    assert petition_stats(seed_campaign).count == 4  # recounted and cached now
+    two = Signature.objects.filter(pk__in=[s.pk for s in signers[:2]])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signatures_invalidate(signatures=two, reason="spam", user=None)
+    after_invalidation = petition_stats(seed_campaign).count
+    with django_capture_on_commit_callbacks(execute=True):
+        signatures_restore(signatures=two, user=None)
+    after_restore = petition_stats(seed_campaign).count
+    with django_capture_on_commit_callbacks(execute=True):
+        signatures_erase(
+            signatures=Signature.objects.filter(pk=signers[3].pk), user=None
+        )
+    after_erasure = petition_stats(seed_campaign).count
+
+    assert (after_invalidation, after_restore, after_erasure) == (2, 4, 3)
+
+
+def test_signature_on_a_petition_without_confirmation_counts_at_once(
+    client, django_capture_on_commit_callbacks
+):
+    from tests.factories import PetitionFactory
+
+    petition = PetitionFactory(requires_confirmation=False)
+    assert petition_stats(petition).count == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/en/p/{petition.slug}/sign/", form_data())
+
+    assert petition_stats(petition).count == 1
