@@ -180,18 +180,21 @@ def test_organizer_filters_invalidates_and_exports(
 
 
 def test_campaign_page_weighs_under_100_kb_compressed(page, live_server):
-    sizes: dict[str, int] = {}
-
     page.set_viewport_size(PHONE)
-    with page.expect_response(lambda r: "/static/js/" in r.url):
-        page.on("response", lambda r: sizes.setdefault(r.url, 0))
-        page.goto(f"{live_server.url}/en/p/{SEED_SLUG}/", wait_until="load")
-    for url in list(sizes):
-        response = page.request.get(url)
-        sizes[url] = len(gzip.compress(response.body()))
+    page.goto(f"{live_server.url}/en/p/{SEED_SLUG}/", wait_until="load")
 
-    assert all(url.startswith(live_server.url) for url in sizes)  # no third party
-    total = sum(sizes.values())
-    assert total < 100 * 1024, sizes
-    kinds = {url.rsplit(".", 1)[-1] for url in sizes if "/static/" in url}
+    # What the browser itself fetched: the page and every resource it loaded.
+    entries = page.evaluate(
+        """() => [...performance.getEntriesByType('navigation'),
+                  ...performance.getEntriesByType('resource')]
+                 .map(e => [e.name, e.transferSize, e.renderBlockingStatus || ''])"""
+    )
+    urls = [url for url, _, _ in entries]
+    assert all(url.startswith(live_server.url) for url in urls)  # no third party
+    kinds = {url.rsplit(".", 1)[-1] for url in urls if "/static/" in url}
     assert {"css", "js"} <= kinds
+    # The HTML travels uncompressed from the test server; a production proxy
+    # compresses it, so it is counted here as gzip would send it.
+    html = gzip.compress(page.content().encode())
+    static = sum(size for url, size, _ in entries if "/static/" in url)
+    assert len(html) + static < 100 * 1024, entries
