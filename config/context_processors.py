@@ -19,10 +19,14 @@ def _in_language(request: HttpRequest, language: str) -> str:
     return url
 
 
+def site_name(language: str | None = None) -> str:
+    return settings.SITE_NAMES.get(language or get_language(), settings.SITE_NAME)
+
+
 def site(request: HttpRequest) -> dict:
     """The site name, and this page in every language for the switcher and
     the hreflang alternates."""
-    context: dict = {"SITE_NAME": settings.SITE_NAME}
+    context: dict = {"SITE_NAME": site_name()}
     if request.path.startswith(f"/{settings.ADMIN_URL}"):
         return context
     current = get_language()

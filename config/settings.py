@@ -382,6 +382,8 @@ SITE_URL = env_url(
 ).rstrip("/")
 
 SITE_NAME = env.str("SITE_NAME", default="Petition")
+# The name in each language; a language without its own uses SITE_NAME.
+SITE_NAMES = {"en": SITE_NAME, "fr": env.str("SITE_NAME_FR", default="Pétition")}
 
 # A less obvious admin path keeps password-guessing bots off the login page.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")

@@ -1,7 +1,8 @@
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
+
+from config.context_processors import site_name
 
 
 @requires_csrf_token
@@ -9,7 +10,7 @@ def server_error(request: HttpRequest) -> HttpResponseServerError:
     """The friendly 500 page, with no context processors: whatever failed
     may be among them, and this page must render regardless."""
     template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({"SITE_NAME": settings.SITE_NAME}))
+    return HttpResponseServerError(template.render({"SITE_NAME": site_name()}))
 
 
 def hello(request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from config.context_processors import site_name
 from signatures.models import Signature
 from signatures.tokens import confirmation_token
 
@@ -36,7 +37,7 @@ def build_signature_email(
             "confirm_url": _absolute(
                 reverse("signatures:confirm", args=[confirmation_token(signature)])
             ),
-            "site_name": settings.SITE_NAME,
+            "site_name": site_name(),
         }
         subject = render_to_string(f"emails/{kind}.subject.txt", context)
         text = render_to_string(f"emails/{kind}.txt", context)

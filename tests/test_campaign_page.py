@@ -269,7 +269,7 @@ def test_link_previews_describe_the_campaign(client):
 def test_server_error_page_is_friendly_and_complete(rf, settings):
     from config.views import server_error
 
-    settings.SITE_NAME = "Migrant Justice"
+    settings.SITE_NAMES = {"en": "Migrant Justice", "fr": "Justice migrante"}
 
     response = server_error(rf.get("/"))
 

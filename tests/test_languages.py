@@ -317,3 +317,18 @@ def test_a_language_cannot_go_public_without_its_text(admin_client):
 
     assert "French cannot be shown yet" in errors
     assert "English cannot" not in errors
+
+
+def test_site_name_follows_the_language(
+    client, settings, seed_campaign, sign_in, mailoutbox
+):
+    settings.SITE_NAMES = {"en": "Migrant Justice", "fr": "Justice migrante"}
+
+    french = parse_page(client.get(f"/fr/p/{SEED_SLUG}/").content.decode())
+    english = parse_page(client.get(f"/en/p/{SEED_SLUG}/").content.decode())
+    sign_in("fr")
+
+    assert "Justice migrante" in french.visible_text
+    assert "Migrant Justice" not in french.visible_text
+    assert "Migrant Justice" in english.visible_text
+    assert "Justice migrante" in mailoutbox[0].body
