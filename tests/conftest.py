@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 
 from petition.models import Petition
@@ -46,6 +46,7 @@ def clear_cache() -> None:
     whatever else shares that Redis database."""
     from django.conf import settings
 
+    caches["pages"].clear()  # rendered pages, private to this process
     config = settings.CACHES["default"]
     if "Redis" not in config["BACKEND"]:
         cache.clear()
