@@ -90,7 +90,7 @@ def signature_create(
         return SigningOutcome(existing, created=False)
 
     if counted_now:
-        transaction.on_commit(lambda: _count_confirmation(petition.pk))
+        transaction.on_commit(lambda: _tally(petition.pk, 1))
     _email_signer(
         signature, EmailKind.THANKS if counted_now else EmailKind.CONFIRM, first=True
     )
@@ -104,7 +104,7 @@ def signature_confirm(*, signature: Signature) -> bool:
     ).update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
     if confirmed:
         petition_id = signature.petition_id
-        transaction.on_commit(lambda: _count_confirmation(petition_id))
+        transaction.on_commit(lambda: _tally(petition_id, 1))
     return bool(confirmed)
 
 
@@ -175,10 +175,6 @@ def _tally(petition_id: int, delta: int) -> None:
     with suppress(ValueError):
         cache.incr(key, delta)
         cache.touch(key, _DAY)  # incr on a key that just expired leaves no expiry
-
-
-def _count_confirmation(petition_id: int) -> None:
-    _tally(petition_id, 1)
 
 
 def _tally_after_commit(

@@ -38,12 +38,30 @@ def _published(slug: str) -> Petition:
     return get_object_or_404(Petition.objects.published(), slug=slug)
 
 
-def _share_context(request: HttpRequest, petition: Petition) -> dict:
-    url = request.build_absolute_uri(petition.get_absolute_url())
-    return {
-        "share_url": url,
-        "share_links": share_links(url=url, title=petition.text().title),
-    }
+def _petition_page(
+    request: HttpRequest,
+    template: str,
+    petition: Petition | None,
+    *,
+    share: bool = False,
+    status: int = 200,
+    **context,
+) -> HttpResponse:
+    """A page about one petition, with its text in the visitor's language
+    (and, for the pages after signing, the links to share it)."""
+    text = petition.text() if petition else None
+    if share:
+        url = request.build_absolute_uri(petition.get_absolute_url())
+        context |= {
+            "share_url": url,
+            "share_links": share_links(url=url, title=text.title),
+        }
+    return render(
+        request,
+        template,
+        {"petition": petition, "text": text, **context},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -79,29 +97,19 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             )
         # Bots see what people see, so they learn nothing from the answer.
         return redirect("signatures:thanks", slug=petition.slug)
-    return render(
+    return _petition_page(
         request,
         "signatures/sign.html",
-        {
-            "petition": petition,
-            "text": petition.text(),
-            "form": form,
-            "stats": petition_stats(petition),
-        },
+        petition,
+        form=form,
+        stats=petition_stats(petition),
     )
 
 
 @require_safe
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = _published(slug)
-    return render(
-        request,
-        "signatures/thanks.html",
-        {
-            "petition": petition,
-            "text": petition.text(),
-            **_share_context(request, petition),
-        },
+    return _petition_page(
+        request, "signatures/thanks.html", _published(slug), share=True
     )
 
 
@@ -118,45 +126,33 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             if expired and problem.signature
             else Petition.objects.featured()
         )
-        return render(
+        return _petition_page(
             request,
             "signatures/confirm_invalid.html",
-            {
-                "expired": expired,
-                "petition": petition,
-                "text": petition.text() if petition else None,
-                "form": ResendForm(),
-            },
+            petition,
             status=410 if expired else 400,
+            expired=expired,
+            form=ResendForm(),
         )
     if not signature.petition.is_published:
         raise Http404(_("This petition is no longer available."))
     if request.method == "POST":
         signature_confirm(signature=signature)
         return redirect("signatures:confirmed", slug=signature.petition.slug)
-    return render(
-        request,
-        "signatures/confirm.html",
-        {
-            "signature": signature,
-            "petition": signature.petition,
-            "text": signature.petition.text(),
-        },
+    return _petition_page(
+        request, "signatures/confirm.html", signature.petition, signature=signature
     )
 
 
 @require_safe
 def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _published(slug)
-    return render(
+    return _petition_page(
         request,
         "signatures/confirmed.html",
-        {
-            "petition": petition,
-            "text": petition.text(),
-            "stats": petition_stats(petition),
-            **_share_context(request, petition),
-        },
+        petition,
+        share=True,
+        stats=petition_stats(petition),
     )
 
 
@@ -185,16 +181,8 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         confirmation_resend(petition=petition, email=form.cleaned_data["email"])
         # The same answer whether or not the address has signed.
-        return render(
-            request,
-            "signatures/resend_sent.html",
-            {"petition": petition, "text": petition.text()},
-        )
-    return render(
-        request,
-        "signatures/resend.html",
-        {"petition": petition, "text": petition.text(), "form": form},
-    )
+        return _petition_page(request, "signatures/resend_sent.html", petition)
+    return _petition_page(request, "signatures/resend.html", petition, form=form)
 
 
 def rate_limited(request: HttpRequest, exception: Ratelimited) -> HttpResponse:

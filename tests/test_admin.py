@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command
-from django.urls import reverse
 from django.utils import timezone
 
 from petition.models import Petition, PetitionVersion
@@ -114,9 +113,35 @@ def test_admin_login_is_rate_limited(client, settings):
 
 
 def test_admin_path_is_configurable():
-    from django.conf import settings
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    assert reverse("admin:index") == f"/{settings.ADMIN_URL}"
+    probe = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "from django.urls import reverse\n"
+        "print(reverse('admin:index'), Client().get('/admin/').status_code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[1],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "ADMIN_URL": "organizers/",
+            "ALLOWED_HOSTS": "testserver",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+    path, old_path_status = result.stdout.split()
+    assert path == "/organizers/"
+    assert old_path_status == "404"  # nothing answers at the default path
 
 
 # --- Review -------------------------------------------------------------------
