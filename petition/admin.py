@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import translation
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
@@ -93,6 +94,20 @@ class PetitionVersionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("created_by")
 
 
+def _iframe_snippet(petition: Petition, language: str) -> str:
+    with translation.override(language):
+        url = settings.SITE_URL + reverse("petition:widget", args=[petition.slug])
+        title = _("Petition: %(title)s") % {
+            "title": getattr(petition, f"title_{language}") or petition.title
+        }
+    return format_html(
+        '<iframe src="{}" title="{}" width="360" height="220" '
+        'style="border:0;max-width:100%" loading="lazy"></iframe>',
+        url,
+        title,
+    )
+
+
 @admin.register(Petition)
 class PetitionAdmin(TranslationAdmin):
     form = PetitionForm
@@ -109,6 +124,7 @@ class PetitionAdmin(TranslationAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [FootnoteInline, PetitionVersionInline]
+    readonly_fields = ["embed_code"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "addressees"]}),
         (_("Text"), {"fields": ["body", "why_important", "call_to_action"]}),
@@ -124,6 +140,7 @@ class PetitionAdmin(TranslationAdmin):
                 ]
             },
         ),
+        (_("Sharing"), {"fields": ["embed_code"]}),
     ]
 
     def save_related(self, request, form, formsets, change) -> None:
@@ -141,6 +158,30 @@ class PetitionAdmin(TranslationAdmin):
             elif getattr(petition, f"title_{code}"):
                 states.append(_("%(language)s: needs review") % {"language": name})
         return ", ".join(states)
+
+    @admin.display(description=_("embed code"))
+    def embed_code(self, petition: Petition) -> str:
+        """The <iframe> snippet that shows the live count on another site."""
+        if petition.pk is None:
+            return _("Available once the petition is saved.")
+        snippets = format_html_join(
+            "",
+            '<p><label for="embed-{0}">{1}</label><br>'
+            '<textarea id="embed-{0}" readonly rows="3" cols="80">{2}</textarea></p>',
+            (
+                # Shown as text to copy, so escaped once more.
+                (code, name, escape(_iframe_snippet(petition, code)))
+                for code, name in settings.LANGUAGES
+            ),
+        )
+        return format_html(
+            "{}<p>{}</p>",
+            snippets,
+            _(
+                "Paste this code into another web page to show the live count "
+                "and a link to sign."
+            ),
+        )
 
     @admin.display(description=_("tools"))
     def tools(self, petition: Petition) -> str:

@@ -7,4 +7,5 @@ app_name = "petition"
 urlpatterns = [
     path("", views.featured, name="featured"),
     path("p/<slug:slug>/", views.detail, name="detail"),
+    path("p/<slug:slug>/widget/", views.widget, name="widget"),
 ]

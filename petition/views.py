@@ -1,13 +1,16 @@
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import translate_url
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from petition.markup import plain_summary, render_campaign
@@ -46,7 +49,11 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
     html = html.replace(_CSRF_SLOT, get_token(request)).replace(
         _RENDERED_AT_SLOT, rendered_at_token()
     )
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    # The form carries this visitor's CSRF token: no shared cache may keep
+    # the page. Read traffic a CDN can absorb goes to count.json and the widget.
+    patch_cache_control(response, private=True, max_age=0)
+    return response
 
 
 def _render_petition_page(request: HttpRequest, petition: Petition) -> str:
@@ -112,3 +119,23 @@ def count_json(request: HttpRequest, slug: str) -> JsonResponse:
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@require_safe
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+@cache_control(public=True, max_age=5, stale_while_revalidate=60)
+def widget(request: HttpRequest, slug: str) -> HttpResponse:
+    """The count and a link to sign, for organizers to embed in other sites
+    with an <iframe>: the same for every visitor, so a CDN can serve it."""
+    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    return render(
+        request,
+        "petition/widget.html",
+        {
+            "petition": petition,
+            "text": petition.text(),
+            "stats": petition_stats(petition),
+            "petition_url": request.build_absolute_uri(petition.get_absolute_url()),
+        },
+    )
