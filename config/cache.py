@@ -20,8 +20,11 @@ def _warn(error: RedisError) -> None:
     now = time.monotonic()
     if now - _last_warning >= _WARN_EVERY_SECONDS:
         _last_warning = now
+        # Rate limits live in the cache, so they are off until it is back: say so.
         logger.warning(
-            "Redis cache unavailable (%s): serving without it", type(error).__name__
+            "Redis cache unavailable (%s): serving without it; rate limits are "
+            "not enforced until it is back",
+            type(error).__name__,
         )
 
 

@@ -1,8 +1,15 @@
+import logging
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
-from config.health import healthz
+from config.health import database_answers, healthz
+from config.views import service_unavailable
+
+logger = logging.getLogger(__name__)
 
 HEALTH_CHECK_PATH = "/healthz"
 
@@ -20,4 +27,72 @@ class HealthCheckMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path == HEALTH_CHECK_PATH:
             return healthz(request)
+        return self.get_response(request)
+
+
+class DatabaseOutageMiddleware:
+    """While the database cannot be reached, visitors get a friendly 503
+    asking them to come back shortly, rather than the 500 "something broke".
+
+    Nothing to reset when the database returns: each request takes a
+    connection afresh (the pool drops broken ones and reconnects with a short
+    backoff), so the site is back within seconds.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponse | None:
+        # OperationalError: unreachable, restarting, out of connections, or a
+        # pool that waited in vain. InterfaceError: a connection that broke.
+        # But a deadlock, a timeout or a missing table are OperationalErrors
+        # too, on a database that answers: those are bugs, for the 500 page
+        # and the error log.
+        if not isinstance(
+            exception, OperationalError | InterfaceError
+        ) or database_answers(quiet=True):
+            return None
+        # The class and the view only: the message and the path may carry a
+        # signer's details (a confirmation token, a query's values).
+        view = request.resolver_match.view_name if request.resolver_match else "-"
+        logger.warning(
+            "Database unavailable (%s): %s %s answered 503",
+            type(exception).__name__,
+            request.method,
+            view,
+        )
+        response = service_unavailable(request)
+        # This warning is the record: Django would log the 503 again as an
+        # error, with the path.
+        response._has_been_logged = True
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE before anything reads it.
+
+    Django applies that limit to form fields only: the file parts of a
+    multipart body are read to memory or disk whatever their size. Nothing
+    on this site takes a file, so every body is held to the limit, with the
+    same "too large" 400 page as an oversized form.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body it cannot measure
+        if limit is not None and length > limit:
+            raise RequestDataTooBig(
+                "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."
+            )
         return self.get_response(request)

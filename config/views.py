@@ -1,8 +1,13 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import requires_csrf_token
 
 from config.context_processors import site_name
+
+# Long enough for a database restart or failover, short enough that a signer
+# who waits is not lost.
+RETRY_AFTER_SECONDS = 30
 
 
 @requires_csrf_token
@@ -11,6 +16,18 @@ def server_error(request: HttpRequest) -> HttpResponseServerError:
     may be among them, and this page must render regardless."""
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"SITE_NAME": site_name()}))
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """The friendly 503 page while the database is away. Rendered from the
+    template alone, like the 500 page: sessions, users and messages may all
+    need the database. Never cached, by a browser or a proxy, so the page
+    comes back as soon as the site does."""
+    template = loader.get_template("503.html")
+    response = HttpResponse(template.render({"SITE_NAME": site_name()}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response
 
 
 def hello(request: HttpRequest) -> HttpResponse:

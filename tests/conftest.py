@@ -1,3 +1,4 @@
+import os
 from importlib import import_module
 from pathlib import Path
 
@@ -5,11 +6,19 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache, caches
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 
 from petition.models import Petition
 
 SEED_SLUG = "no-more-caged-families"
 TEST_DATA = Path(__file__).parent / "data"
+
+# Fuzzing (tests/test_fuzzing.py) tries the same inputs on every run, so a
+# failure in CI is a failure on every machine; HYPOTHESIS_PROFILE=explore
+# draws new ones. Neither keeps an example database in the working tree.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.hookimpl(trylast=True)
@@ -94,3 +103,12 @@ def organizers_group(db) -> None:
     import_module("signatures.migrations.0004_organizers_group").create_group(
         apps, None
     )
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from tests import figures
+
+    if figures.lines:
+        terminalreporter.section("reliability figures")
+        for line in figures.lines:
+            terminalreporter.write_line(line)

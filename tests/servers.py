@@ -1,10 +1,12 @@
 """The app under gunicorn in its own processes, and a plain HTTP client for it."""
 
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -71,6 +73,19 @@ def server_env(database_url: str, **overrides: str) -> dict[str, str]:
     return env
 
 
+def database_url(settings_dict: dict) -> str:
+    """The URL of a database Django is connected to (the test database, say),
+    for a server or worker in another process to use the same one."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = urllib.parse.quote(settings_dict["USER"] or "", safe="")
+    password = urllib.parse.quote(settings_dict["PASSWORD"] or "", safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = settings_dict["HOST"] or "localhost"
+    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
+    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
+
+
 def migrate(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
@@ -82,9 +97,14 @@ def migrate(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str]) -> Iterator[str]:
-    """Serve the app with config/gunicorn.py; yields its base URL."""
+def gunicorn(env: dict[str, str], *, log: Path | None = None) -> Iterator[str]:
+    """Serve the app with config/gunicorn.py; yields its base URL. Its log
+    goes to `log` when given, for the test to read."""
     port = free_port()
+    if log is None:
+        # Never an unread pipe: a chatty server would fill it and hang.
+        log = Path(tempfile.mkdtemp(prefix="gunicorn-")) / "gunicorn.log"
+    log_file = log.open("wb")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -97,7 +117,7 @@ def gunicorn(env: dict[str, str]) -> Iterator[str]:
         cwd=ROOT,
         env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -110,11 +130,36 @@ def gunicorn(env: dict[str, str]) -> Iterator[str]:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
-                raise RuntimeError(
-                    f"gunicorn did not start: {server.stderr.read().decode()[-2000:]}"
-                )
+                output = log.read_bytes()
+                raise RuntimeError(f"gunicorn did not start: {output.decode()[-2000:]}")
             time.sleep(0.2)
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log_file.close()
+
+
+class Visitor:
+    """Someone at the sign page: the CSRF cookie and token a browser gets
+    with the form, sent back with every signature they post."""
+
+    def __init__(self, base: str, sign_path: str) -> None:
+        self.url = base + sign_path
+        reply = http(self.url)
+        assert reply.status == 200, reply.status
+        self.cookie = re.search(r"csrftoken=([^;]+)", reply.headers["Set-Cookie"])[1]
+        self.token = re.search(
+            r'name="csrfmiddlewaretoken" value="([^"]+)"', reply.body
+        )[1]
+
+    def sign(self, form: dict[str, str]) -> Reply:
+        return http(
+            self.url,
+            data={"csrfmiddlewaretoken": self.token, **form},
+            headers={"Cookie": f"csrftoken={self.cookie}"},
+        )

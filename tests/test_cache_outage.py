@@ -3,12 +3,17 @@
 import logging
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 
+from petition.models import Petition
 from signatures.models import Signature
+from tests.backing_services import DedicatedRedis, redis_missing
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
+from tests.figures import report
 from tests.html_tools import parse_page
-from tests.servers import free_port
+from tests.servers import Visitor, database_url, free_port, gunicorn, http, server_env
 from tests.signing import form_data
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +23,12 @@ pytestmark = pytest.mark.django_db
 def redis_down(settings):
     """The production cache backend, pointed at a port where nothing listens."""
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
     }
 
 
@@ -70,3 +76,71 @@ def test_rate_limit_fails_open_without_redis(client, settings):
     ]
 
     assert statuses == [302, 302, 302]
+
+
+# --- End to end: gunicorn and a Redis server that is killed and restarted -----
+
+
+def shown_count(base: str) -> int:
+    page = parse_page(http(f"{base}/en/p/{SEED_SLUG}/").body)
+    return int(page.all("progress")[0].attrs["value"])
+
+
+@pytest.mark.skipif(bool(redis_missing()), reason=redis_missing())
+@pytest.mark.django_db(transaction=True)
+def test_signing_goes_on_while_redis_is_down_and_limits_return_with_it(
+    seed_campaign, tmp_path
+):
+    # Counted at once, so the count on the page moves with every signature.
+    Petition.objects.filter(pk=seed_campaign.pk).update(requires_confirmation=False)
+    redis = DedicatedRedis()
+    redis.start()
+    env = server_env(
+        # The test database, so this test can look at what the server stored.
+        database_url(connection.settings_dict),
+        SECRET_KEY=django_settings.SECRET_KEY,
+        REDIS_URL=redis.url,
+        SIGN_RATE_PER_MINUTE="2/m",
+        TASKS_BACKEND="immediate",
+        EMAIL_URL="dummymail://",
+    )
+    log = tmp_path / "gunicorn.log"
+    try:
+        with gunicorn(env, log=log) as base:
+            visitor = Visitor(base, f"/en/p/{SEED_SLUG}/sign/")
+            before = visitor.sign(form_data(email="before@example.org")).status
+            count_before = shown_count(base)  # now cached in Redis
+
+            redis.kill()
+            # One more than the limit allows: the limit is off, not the site.
+            during = [
+                visitor.sign(form_data(email=f"during{n}@example.org")).status
+                for n in range(3)
+            ]
+            count_during = shown_count(base)
+
+            redis.start()  # back, and empty
+            after = [
+                visitor.sign(form_data(email=f"after{n}@example.org")).status
+                for n in range(3)
+            ]
+            count_after = shown_count(base)
+    finally:
+        redis.close()
+
+    assert (before, count_before) == (302, 1)
+    assert during == [302, 302, 302]
+    # Not the stale 1 from before: counted afresh from the database.
+    assert count_during == 4
+    assert after == [302, 302, 429]
+    assert count_after == 6
+    assert Signature.objects.count() == 6
+    report(
+        "Redis killed and restarted: 3 of 3 signatures over the limit taken while "
+        "down (limits fail open), count correct from the database, 429 again after"
+    )
+    warnings = [line for line in log.read_text().splitlines() if "WARNING" in line]
+    assert any(
+        "Redis cache unavailable" in line and "rate limits are not enforced" in line
+        for line in warnings
+    ), warnings

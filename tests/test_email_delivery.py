@@ -9,7 +9,9 @@ from django_tasks_db.models import DBTaskResult
 
 from signatures.models import Signature
 from signatures.tasks import retry_delay
+from tests.backing_services import MailServer
 from tests.conftest import SEED_SLUG
+from tests.figures import report
 from tests.servers import free_port
 from tests.signing import confirmation_link, form_data
 
@@ -33,6 +35,20 @@ def refusing_mail_server(settings):
     settings.EMAIL_PORT = free_port()
     settings.EMAIL_TIMEOUT = 2
     return settings
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server, and the site sending through it."""
+    server = MailServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_TIMEOUT = 5
+    settings.TASKS = DATABASE_QUEUE
+    yield server
+    server.close()
 
 
 def run_worker() -> None:
@@ -103,6 +119,10 @@ def test_refused_email_is_retried_later_and_sent_once_the_server_is_back(
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["jane@example.org"]
     assert Signature.objects.count() == 1
+    report(
+        "mail server refusing: signature stored, send retried with backoff, "
+        "delivered once when the server accepted"
+    )
 
 
 def test_retries_wait_longer_each_time():
@@ -128,3 +148,58 @@ def test_retrying_stops_after_the_configured_attempts(
 
     assert DBTaskResult.objects.filter(status="FAILED").count() == 2
     assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+@committing
+@pytest.mark.usefixtures("seed_campaign")
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        pytest.param("451-rcpt", id="greylisted"),
+        pytest.param("451-data", id="queue-full"),
+    ],
+)
+def test_a_mail_server_that_says_try_later_gets_the_email_once_it_accepts(
+    client, mail_server, refusal, django_capture_on_commit_callbacks
+):
+    mail_server.mode = refusal
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(SIGN_URL, form_data())
+    assert response.status_code == 302
+    assert Signature.objects.count() == 1
+
+    run_worker()  # "try again later"
+
+    assert (mail_server.refused, mail_server.received) == (1, [])
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.run_after > timezone.now() + timedelta(seconds=30)
+
+    mail_server.mode = "accept"
+    run_worker()  # not due yet
+    assert mail_server.received == []
+
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    run_worker()
+    run_worker()  # nothing left: sent once, not again
+
+    assert [m["To"] for m in mail_server.received] == ["jane@example.org"]
+    assert "/en/confirm/" in mail_server.received[0].get_body(("plain",)).get_content()
+    assert DBTaskResult.objects.get(pk=retry.pk).status == "SUCCESSFUL"
+    assert Signature.objects.count() == 1
+
+
+@committing
+@pytest.mark.usefixtures("seed_campaign")
+def test_a_mailbox_that_does_not_exist_is_not_tried_again(
+    client, mail_server, django_capture_on_commit_callbacks
+):
+    mail_server.mode = "550-rcpt"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGN_URL, form_data())
+
+    run_worker()
+
+    assert mail_server.refused == 1
+    assert DBTaskResult.objects.get().status == "FAILED"
+    assert Signature.objects.count() == 1
