@@ -3,7 +3,7 @@
 # Build:  docker build -t petition .
 # Run:    docker run --env-file .env -p 8000:8000 petition
 # Migrate (once per release): docker run --env-file .env petition python manage.py migrate
-# Email worker (TASKS_BACKEND=database): docker run --env-file .env petition python manage.py db_worker --queue-name email
+# Email worker (TASKS_BACKEND=database): docker run --env-file .env petition python manage.py run_worker --queue-name email
 
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -40,4 +40,6 @@ preload_app = True
 # An empty value turns the access log off (the benchmark does).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
+# Client addresses hashed and signed links cut out of every log line.
+logger_class = "config.redaction.GunicornLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -153,6 +153,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that a load balancer's probe skips host checks and redirects.
     "config.middleware.HealthCheckMiddleware",
+    # A lost database becomes a friendly 503; the other middleware still add
+    # their headers to it.
+    "config.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -165,6 +168,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, so the "too large" page comes in the visitor's language with the
+    # usual headers, yet before any view or CSRF check reads the body.
+    "config.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -277,7 +283,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Background tasks -------------------------------------------------------
 
 # "immediate" runs email tasks inside the request (the embedded default);
-# "database" queues them in PostgreSQL for `manage.py db_worker` (production).
+# "database" queues them in PostgreSQL for `manage.py run_worker` (production).
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
@@ -289,6 +295,19 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
         f"{', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["email"]}}
+# A task still running this long after it started has lost its worker (killed,
+# out of memory, host gone): `manage.py run_worker` puts it back in the queue
+# as it starts. At least ten times EMAIL_TIMEOUT, the longest a send can take
+# with every step of the SMTP conversation timing out, so a slow send that is
+# still under way is never sent twice.
+TASK_STALLED_AFTER_SECONDS = env_int("TASK_STALLED_AFTER_SECONDS", 15 * 60, minimum=1)
+if TASK_STALLED_AFTER_SECONDS < 10 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "Environment variable TASK_STALLED_AFTER_SECONDS must be at least ten "
+        f"times EMAIL_TIMEOUT ({10 * EMAIL_TIMEOUT}), not "
+        f"{TASK_STALLED_AFTER_SECONDS}: an email still being sent would be "
+        "taken for stalled and sent twice."
+    )
 
 # --- Internationalisation ---------------------------------------------------
 
@@ -398,6 +417,14 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
 # Every signature from one address counts once; at these providers dots and
 # "+tags" in the local part reach the same inbox (domain -> canonical domain).
 EMAIL_CANONICAL_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+# Retention (the privacy page states these): signatures that never counted
+# are deleted after this many days (manage.py purge_unconfirmed), and personal
+# data is removed this many days after a petition closes (anonymise_closed).
+RETENTION_UNCONFIRMED_DAYS = env_int("RETENTION_UNCONFIRMED_DAYS", 30, minimum=1)
+RETENTION_AFTER_CLOSE_DAYS = env_int("RETENTION_AFTER_CLOSE_DAYS", 183, minimum=1)
+# Where signers write about their data; shown on the privacy page.
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+
 # How long a confirmation link stays valid.
 SIGNATURE_CONFIRMATION_MAX_AGE = env_int(
     "SIGNATURE_CONFIRMATION_MAX_AGE", 7 * 24 * 3600, minimum=60
@@ -457,6 +484,24 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Emails masked, IP addresses hashed, signed links cut (config/redaction.py).
+    "filters": {"personal_data": {"()": "config.redaction.RedactPersonalData"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own handlers would print (with DEBUG on) or email records
+    # unredacted: everything goes through the one handler above instead.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {
+            "handlers": ["console"],
+            "level": LOG_LEVEL,
+            "propagate": False,
+        },
+    },
 }

@@ -138,6 +138,8 @@ def test_secret_can_come_from_a_file(read_settings, tmp_path):
         ("TASKS_BACKEND", "celery"),
         ("SIGN_RATE_PER_MINUTE", "ten a minute"),
         ("SITE_URL", "petition.example.org"),
+        # Below ten times EMAIL_TIMEOUT: a slow send could be sent twice.
+        ("TASK_STALLED_AFTER_SECONDS", "60"),
     ],
 )
 def test_malformed_value_fails_loudly_naming_the_variable(read_settings, name, value):
