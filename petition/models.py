@@ -121,6 +121,13 @@ class Petition(models.Model):
         default=True,
         help_text=_("Untick to close the petition; its page stays visible."),
     )
+    closed_at = models.DateTimeField(
+        _("closed at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the petition closes; starts the retention clock."),
+    )
     published_at = models.DateTimeField(
         _("published at"),
         null=True,
@@ -152,6 +159,17 @@ class Petition(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # Personal data is anonymised a set time after closing (anonymise_closed).
+        if self.is_open:
+            self.closed_at = None
+        elif self.closed_at is None:
+            self.closed_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "is_open" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "closed_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("petition:detail", kwargs={"slug": self.slug})

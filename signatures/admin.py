@@ -14,6 +14,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseRedirect,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.template.response import TemplateResponse
@@ -33,9 +34,12 @@ from signatures.services import (
     signatures_matching,
     signatures_resend_confirmation,
     signatures_restore,
+    signer_data,
 )
 
 _FORWARD_SORTATION_AREA = re.compile(r"[A-Za-z]\d[A-Za-z]")
+# The longest value searched: an email address.
+_LONGEST_VALUE = Signature._meta.get_field("email").max_length
 
 
 class CappedCountPaginator(Paginator):
@@ -98,6 +102,13 @@ class ExportForm(forms.Form):
         initial=DEFAULT_COLUMNS,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one column.")},
+    )
+
+
+class DataRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("The address the person signed with, in any capitalisation."),
     )
 
 
@@ -196,6 +207,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "restore",
         "resend_confirmation",
         "export_csv",
+        "export_signer_data",
         "erase",
     ]
     # Signers' data is never edited here: every field is shown, none typed in.
@@ -221,6 +233,10 @@ class SignatureAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        if len(term) > _LONGEST_VALUE:
+            # Contained in no stored value; and SQLite refuses a LIKE pattern
+            # over 50,000 bytes with an error.
+            return queryset.none(), False
         if "@" in term:
             return queryset.filter(email_canonical=canonical_email(term)), False
         if postal_code := canadian_postal_code(term):
@@ -374,6 +390,28 @@ class SignatureAdmin(admin.ModelAdmin):
             warning=_("This deletes the signatures and cannot be undone."),
         )
 
+    @admin.action(
+        description=_("Export all data held about the selected signers (JSON)"),
+        permissions=["export"],
+    )
+    def export_signer_data(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse:
+        emails = list(
+            queryset.order_by()
+            .values_list("email_canonical", flat=True)
+            .distinct()[: _MAX_PEOPLE + 1]
+        )
+        if len(emails) > _MAX_PEOPLE:
+            self.message_user(
+                request,
+                _("Select the signatures of at most %(n)d people.")
+                % {"n": _MAX_PEOPLE},
+                messages.ERROR,
+            )
+            return None
+        return _signer_data_download(emails, user=request.user)
+
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("signatures.export_signature")
 
@@ -397,6 +435,11 @@ class SignatureAdmin(admin.ModelAdmin):
                 "export/",
                 self.admin_site.admin_view(self.export_view),
                 name="signatures_signature_export",
+            ),
+            path(
+                "data-request/",
+                self.admin_site.admin_view(self.data_request_view),
+                name="signatures_signature_data_request",
             ),
             path(
                 "invalidate-matching/",
@@ -444,6 +487,27 @@ class SignatureAdmin(admin.ModelAdmin):
                 "form": form,
                 "count": signatures.counted()[: CappedCountPaginator.cap].count(),
                 "cap": CappedCountPaginator.cap,
+                "opts": self.model._meta,
+            },
+        )
+
+    def data_request_view(self, request: HttpRequest) -> HttpResponse:
+        """Everything held about one email address, as a JSON file to send
+        to the person who asked (a subject access request)."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        form = DataRequestForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            return _signer_data_download(
+                [form.cleaned_data["email"]], user=request.user
+            )
+        return TemplateResponse(
+            request,
+            "admin/signatures/signature/data_request.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Data held about one person"),
+                "form": form,
                 "opts": self.model._meta,
             },
         )
@@ -497,6 +561,20 @@ class SignatureAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+
+_MAX_PEOPLE = 100
+
+
+def _signer_data_download(emails: list[str], *, user) -> HttpResponse:
+    people = [signer_data(email=email, user=user) for email in emails]
+    response = JsonResponse(
+        people[0] if len(people) == 1 else {"people": people},
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="data-held-{stamp}.json"'
+    return response
 
 
 @lru_cache(maxsize=8)

@@ -100,6 +100,7 @@ class Dashboard:
     confirmed: int
     pending: int
     invalidated: int
+    withdrawn: int
     opted_in: int
     per_day: Chart
     per_hour: Chart
@@ -111,7 +112,13 @@ def petition_dashboard(petition: Petition) -> Dashboard:
     """Three scans in all: one grouped by status, consent, province and
     country (the totals and breakdowns), one by day, one over the last hours."""
     signatures = Signature.objects.filter(petition=petition)
-    totals = {"confirmed": 0, "pending": 0, "invalidated": 0, "opted_in": 0}
+    totals = {
+        "confirmed": 0,
+        "pending": 0,
+        "invalidated": 0,
+        "withdrawn": 0,
+        "opted_in": 0,
+    }
     provinces: dict[str, int] = {}
     countries_seen: dict[str, int] = {}
     groups = (

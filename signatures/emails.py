@@ -5,13 +5,14 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from config.context_processors import site_name
 from signatures.models import Signature
-from signatures.tokens import confirmation_token
+from signatures.tokens import confirmation_token, manage_token
 
 
 class EmailKind(StrEnum):
@@ -37,8 +38,14 @@ def build_signature_email(
             "confirm_url": _absolute(
                 reverse("signatures:confirm", args=[confirmation_token(signature)])
             ),
+            "manage_url": _absolute(
+                reverse("signatures:manage", args=[manage_token(signature)])
+            ),
             "site_name": site_name(),
         }
+        unsubscribe_url = _absolute(
+            reverse("signatures:unsubscribe", args=[manage_token(signature)])
+        )
         subject = render_to_string(f"emails/{kind}.subject.txt", context)
         text = render_to_string(f"emails/{kind}.txt", context)
         html = render_to_string(f"emails/{kind}.html", context)
@@ -46,7 +53,15 @@ def build_signature_email(
         # One line, whatever a template or a petition title holds.
         subject=" ".join(subject.split()),
         body=text,
-        to=[signature.email],
+        # Exactly one address, whatever the mail backend: the form stores no
+        # other, and one stored some other way with a line break or a second
+        # address in it raises ValueError here, as SMTP would when sending.
+        to=[sanitize_address(signature.email, settings.DEFAULT_CHARSET)],
+        # One-click unsubscribe (RFC 8058), offered by the mail program itself.
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
     )
     message.attach_alternative(html, "text/html")
     return message

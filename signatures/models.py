@@ -36,6 +36,7 @@ class Signature(models.Model):
         PENDING = "pending", _("pending confirmation")
         CONFIRMED = "confirmed", _("confirmed")
         INVALIDATED = "invalidated", _("invalidated")
+        WITHDRAWN = "withdrawn", _("withdrawn by the signer")
 
     petition = models.ForeignKey(
         Petition,
@@ -68,6 +69,12 @@ class Signature(models.Model):
     invalidated_at = models.DateTimeField(_("invalidated at"), null=True, blank=True)
     invalidation_reason = models.CharField(
         _("reason for invalidation"), max_length=200, blank=True
+    )
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"),
+        null=True,
+        blank=True,
+        help_text=_("Personal data removed; the signature still counts."),
     )
     ip_hash = models.CharField(
         _("IP address hash"),
@@ -129,6 +136,8 @@ class ModerationAction(models.Model):
         RESEND = "resend", _("confirmation resent")
         ERASE = "erase", _("personal data erased")
         EXPORT = "export", _("exported")
+        WITHDRAW = "withdraw", _("withdrawn by the signer")
+        ANONYMISE = "anonymise", _("anonymised")
 
     kind = models.CharField(_("action"), max_length=12, choices=Kind)
     performed_by = models.ForeignKey(

@@ -106,3 +106,12 @@ def first_name(full_name: str) -> str:
 
 def fold_whitespace(text: str) -> str:
     return " ".join(text.split())
+
+
+def mask_email(email: str) -> str:
+    """Enough of an address to tell two apart in a log or an audit trail, not
+    enough to write to it: j•••@example.org."""
+    local, _, domain = email.rpartition("@")
+    if not local:
+        return "•••"
+    return f"{local[0]}•••@{domain}"

@@ -4,14 +4,15 @@ import logging
 import time
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from math import floor, log10
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -20,7 +21,12 @@ from petition.services import petition_current_version_id
 from signatures.emails import EmailKind
 from signatures.models import PROVINCES, ModerationAction, Signature
 from signatures.net import ip_hash
-from signatures.normalize import canonical_email, first_name, province_for_postal_code
+from signatures.normalize import (
+    canonical_email,
+    first_name,
+    mask_email,
+    province_for_postal_code,
+)
 from signatures.tasks import send_signature_email
 
 logger = logging.getLogger(__name__)
@@ -82,11 +88,22 @@ def signature_create(
         ).first()
         if existing is None:
             raise
+        kind = _kind_for_repeat(existing)
+        same_row = Signature.objects.filter(pk=existing.pk, status=existing.status)
         if existing.status == Signature.Status.PENDING:
-            Signature.objects.filter(pk=existing.pk, status=existing.status).update(
-                **details
-            )
-        _email_signer(existing, _kind_for_repeat(existing))
+            # Signed again: the retention clock starts again too.
+            same_row.update(**details, created_at=timezone.now())
+        elif existing.status == Signature.Status.WITHDRAWN and same_row.update(
+            **details,
+            status=signature.status,
+            confirmed_at=signature.confirmed_at,
+            created_at=timezone.now(),
+        ):
+            # Signing again after withdrawing: a new signature in all but its row.
+            kind = EmailKind.THANKS if counted_now else EmailKind.CONFIRM
+            if counted_now:
+                transaction.on_commit(lambda: _tally(petition.pk, 1))
+        _email_signer(existing, kind)
         return SigningOutcome(existing, created=False)
 
     if counted_now:
@@ -113,7 +130,9 @@ def confirmation_resend(*, petition: Petition, email: str) -> None:
     signature = Signature.objects.filter(
         petition=petition, email_canonical=canonical_email(email)
     ).first()
-    if signature is not None:
+    # A withdrawn signer gets nothing: "you had already signed" would be
+    # untrue, and signing again is the way back.
+    if signature is not None and signature.status != Signature.Status.WITHDRAWN:
         _email_signer(signature, _kind_for_repeat(signature))
 
 
@@ -312,10 +331,14 @@ def signatures_invalidate(
     user: AbstractBaseUser | None,
     criteria: dict | None = None,
 ) -> int:
-    """Take signatures out of counts and exports, keeping them for review."""
+    """Take signatures out of counts and exports, keeping them for review.
+    Withdrawn ones stay withdrawn: restoring must never count them again."""
+    signatures = signatures.exclude(
+        status__in=[Signature.Status.INVALIDATED, Signature.Status.WITHDRAWN]
+    )
     with transaction.atomic():
         _tally_after_commit(signatures, -1)
-        count = signatures.exclude(status=Signature.Status.INVALIDATED).update(
+        count = signatures.update(
             status=Signature.Status.INVALIDATED,
             invalidated_at=timezone.now(),
             invalidation_reason=reason,
@@ -409,3 +432,198 @@ def record_export(*, user: AbstractBaseUser | None, criteria: dict) -> Moderatio
     return _record(
         kind=ModerationAction.Kind.EXPORT, user=user, count=0, criteria=criteria
     )
+
+
+# --- In the signer's hands ----------------------------------------------------
+
+_BY_SIGNER = "At the signer's request"
+
+
+def _locked(signature: Signature) -> Signature | None:
+    """The row as it stands, locked until the transaction ends: a double
+    click's second request waits here, then sees what the first one did."""
+    return Signature.objects.select_for_update().filter(pk=signature.pk).first()
+
+
+def _signer_changed_count(row: Signature) -> None:
+    petition_id = row.petition_id
+    if row.status == Signature.Status.CONFIRMED:
+        transaction.on_commit(lambda: _tally(petition_id, -1))
+    if row.show_name_publicly:
+        # The first name may be among the latest signers shown: recount now.
+        transaction.on_commit(lambda: cache.delete(_stats_key(petition_id)))
+
+
+def signature_withdraw(*, signature: Signature) -> bool:
+    """Take a signature out of the count at its signer's request; True if it
+    was counted or pending. Signing again later starts afresh."""
+    with transaction.atomic():
+        row = _locked(signature)
+        if row is None or row.status not in {
+            Signature.Status.PENDING,
+            Signature.Status.CONFIRMED,
+        }:
+            return False
+        _signer_changed_count(row)
+        Signature.objects.filter(pk=row.pk).update(
+            status=Signature.Status.WITHDRAWN, wants_updates=False
+        )
+        _record(
+            kind=ModerationAction.Kind.WITHDRAW, user=None, count=1, reason=_BY_SIGNER
+        )
+    return True
+
+
+def signature_erase_by_signer(*, signature: Signature) -> bool:
+    """Delete everything held about this signature; only the fact that one
+    was erased is kept, with no personal data."""
+    with transaction.atomic():
+        row = _locked(signature)
+        if row is None:
+            return False
+        _signer_changed_count(row)
+        row.delete()
+        _record(kind=ModerationAction.Kind.ERASE, user=None, count=1, reason=_BY_SIGNER)
+    return True
+
+
+def signature_stop_updates(*, signature: Signature) -> bool:
+    """Unsubscribe from campaign updates; the signature still counts."""
+    return bool(
+        Signature.objects.filter(pk=signature.pk, wants_updates=True).update(
+            wants_updates=False
+        )
+    )
+
+
+# --- Retention ----------------------------------------------------------------
+
+_BATCH = 5000
+
+
+def signatures_purge_unconfirmed(*, older_than: timedelta) -> int:
+    """Delete signatures that never counted (never confirmed, or withdrawn
+    by their signer) once older than `older_than`. Invalidated ones that had
+    never been confirmed go too: mostly addresses typed in by someone else."""
+    stale = Signature.objects.filter(
+        Q(status__in=[Signature.Status.PENDING, Signature.Status.WITHDRAWN])
+        | Q(status=Signature.Status.INVALIDATED, confirmed_at__isnull=True),
+        created_at__lt=timezone.now() - older_than,
+    )
+    with transaction.atomic():
+        count, _ = stale.delete()
+        if count:
+            _record(
+                kind=ModerationAction.Kind.ERASE,
+                user=None,
+                count=count,
+                reason=f"Retention: not counted after {older_than.days} days",
+            )
+    return count
+
+
+def signatures_anonymise_closed(*, closed_for: timedelta) -> int:
+    """Remove the personal data of every signature on petitions closed for
+    longer than `closed_for`, keeping each row (status, province, country,
+    dates) so the counts and reports stay as they were."""
+    closed = Petition.objects.filter(
+        is_open=False, closed_at__lt=timezone.now() - closed_for
+    )
+    remaining = Signature.objects.filter(
+        petition__in=closed, anonymised_at__isnull=True
+    ).order_by("pk")
+    total = last = 0
+    # By key, so each batch starts where the last one ended: no rescans.
+    while ids := list(
+        remaining.filter(pk__gt=last).values_list("pk", flat=True)[:_BATCH]
+    ):
+        last = ids[-1]
+        # In batches: short transactions, however many signatures there are.
+        with transaction.atomic():
+            total += Signature.objects.filter(pk__in=ids).update(
+                full_name="",
+                email="",
+                # Still unique per petition, and no longer anyone's address.
+                email_canonical=Concat(
+                    Value("anonymised-"), Cast("pk", output_field=CharField())
+                ),
+                postal_code="",
+                ip_hash="",
+                invalidation_reason="",  # an organizer's note may name the signer
+                wants_updates=False,
+                show_name_publicly=False,
+                anonymised_at=timezone.now(),
+            )
+    if total:
+        _record(
+            kind=ModerationAction.Kind.ANONYMISE,
+            user=None,
+            count=total,
+            reason=f"Retention: {closed_for.days} days after closing",
+        )
+    return total
+
+
+# --- Subject access -----------------------------------------------------------
+
+SUBJECT_ACCESS_FIELDS = [
+    "full_name",
+    "email",
+    "country",
+    "postal_code",
+    "province",
+    "wants_updates",
+    "show_name_publicly",
+    "language",
+    "status",
+    "created_at",
+    "confirmed_at",
+    "invalidated_at",
+    "invalidation_reason",
+    "anonymised_at",
+    "ip_hash",
+]
+
+
+def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
+    """Everything held about one email address, on every petition: what an
+    organizer sends a person who asks what we hold about them. Recorded,
+    with the address masked."""
+    canonical = canonical_email(email)
+    signatures = (
+        Signature.objects.filter(email_canonical=canonical)
+        .select_related("petition", "petition_version")
+        .order_by("created_at")
+    )
+    records = [
+        {
+            "petition": signature.petition.title,
+            "petition_url": settings.SITE_URL + signature.petition.get_absolute_url(),
+            "petition_version_signed": signature.petition_version.number,
+            **{
+                field: _json_value(getattr(signature, field))
+                for field in SUBJECT_ACCESS_FIELDS
+            },
+        }
+        for signature in signatures
+    ]
+    _record(
+        kind=ModerationAction.Kind.EXPORT,
+        user=user,
+        count=len(records),
+        criteria={"data_held_about": mask_email(canonical)},
+    )
+    return {
+        "email": email,
+        "exported_at": timezone.now().isoformat(),
+        "site": settings.SITE_URL,
+        "signatures": records,
+    }
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)

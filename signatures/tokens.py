@@ -6,6 +6,7 @@ from django.core import signing
 from signatures.models import Signature
 
 _CONFIRM_SALT = "signatures.confirm"
+_MANAGE_SALT = "signatures.manage"
 
 
 class InvalidToken(Exception):
@@ -47,3 +48,20 @@ def _signature(pk: object) -> Signature | None:
     if not isinstance(pk, int):
         return None
     return Signature.objects.select_related("petition").filter(pk=pk).first()
+
+
+def manage_token(signature: Signature) -> str:
+    """For the link in every email that lets a signer withdraw, erase or stop
+    updates. It does not expire: a signer may act years later."""
+    return signing.dumps(signature.pk, salt=_MANAGE_SALT)
+
+
+def signature_from_manage_token(token: str) -> Signature:
+    try:
+        pk = signing.loads(token, salt=_MANAGE_SALT)
+    except signing.BadSignature:
+        raise InvalidToken from None
+    signature = _signature(pk)
+    if signature is None or signature.anonymised_at is not None:
+        raise InvalidToken  # erased or anonymised since, or never ours
+    return signature

@@ -10,4 +10,7 @@ urlpatterns = [
     path("p/<slug:slug>/confirmed/", views.confirmed, name="confirmed"),
     path("p/<slug:slug>/resend/", views.resend, name="resend"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("signature/<str:token>/", views.manage, name="manage"),
+    path("signature/<str:token>/unsubscribe/", views.unsubscribe, name="unsubscribe"),
+    path("privacy/", views.privacy, name="privacy"),
 ]

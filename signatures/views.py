@@ -1,10 +1,13 @@
 import logging
+from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
@@ -12,15 +15,23 @@ from django_ratelimit.exceptions import Ratelimited
 from petition.models import Petition
 from signatures.forms import ResendForm, SignatureForm
 from signatures.net import client_ip
-from signatures.normalize import canonical_email
+from signatures.normalize import canonical_email, mask_email
 from signatures.services import (
     confirmation_resend,
     petition_stats,
     signature_confirm,
     signature_create,
+    signature_erase_by_signer,
+    signature_stop_updates,
+    signature_withdraw,
 )
 from signatures.sharing import share_links
-from signatures.tokens import ExpiredToken, InvalidToken, signature_from_token
+from signatures.tokens import (
+    ExpiredToken,
+    InvalidToken,
+    signature_from_manage_token,
+    signature_from_token,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +118,8 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+# The same for everyone who signed: a CDN may keep it through a surge.
+@cache_control(public=True, max_age=60, stale_while_revalidate=600)
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return _petition_page(
         request, "signatures/thanks.html", _published(slug), share=True
@@ -183,6 +196,110 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
         # The same answer whether or not the address has signed.
         return _petition_page(request, "signatures/resend_sent.html", petition)
     return _petition_page(request, "signatures/resend.html", petition, form=form)
+
+
+def _link_not_valid(request: HttpRequest) -> HttpResponse:
+    return _petition_page(
+        request,
+        "signatures/manage_invalid.html",
+        Petition.objects.featured(),
+        status=404,
+    )
+
+
+def _masked(signature) -> dict[str, str]:
+    """An emailed link gets forwarded: the page confirms whose signature it
+    is without handing the address and postal code to whoever has it."""
+    return {
+        "masked_email": mask_email(signature.email),
+        "masked_postal_code": signature.postal_code[:3] + "•••"
+        if signature.postal_code
+        else "",
+    }
+
+
+def _no_referrer(view):
+    """The signer's token is in these pages' address: no link on them may
+    send it on as a referrer."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
+_MANAGE_ACTIONS = {
+    "withdraw": signature_withdraw,
+    "erase": signature_erase_by_signer,
+    "stop_updates": signature_stop_updates,
+}
+
+
+@never_cache
+@_no_referrer
+@require_http_methods(["GET", "HEAD", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    """The page every email links to: the signer sees what we hold and can
+    withdraw, erase or stop updates, each only by pressing a button (a POST),
+    so link scanners change nothing."""
+    try:
+        signature = signature_from_manage_token(token)
+    except InvalidToken:
+        return _link_not_valid(request)
+    action = request.POST.get("action", "") if request.method == "POST" else None
+    if action in _MANAGE_ACTIONS:
+        _MANAGE_ACTIONS[action](signature=signature)
+        return _petition_page(
+            request, "signatures/manage_done.html", signature.petition, action=action
+        )
+    return _petition_page(
+        request,
+        "signatures/manage.html",
+        signature.petition,
+        signature=signature,
+        unknown_action=action is not None,
+        status=400 if action is not None else 200,
+        **_masked(signature),
+    )
+
+
+@never_cache
+@csrf_exempt  # RFC 8058: mail providers POST here without a form of ours
+@_no_referrer
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click unsubscribe (List-Unsubscribe-Post). The signed token is the
+    proof; a GET only shows a button, so prefetching unsubscribes nobody."""
+    try:
+        signature = signature_from_manage_token(token)
+    except InvalidToken:
+        return _link_not_valid(request)
+    if request.method == "POST":
+        signature_stop_updates(signature=signature)
+        return _petition_page(
+            request,
+            "signatures/manage_done.html",
+            signature.petition,
+            action="stop_updates",
+        )
+    return _petition_page(request, "signatures/unsubscribe.html", signature.petition)
+
+
+@require_safe
+@cache_control(public=True, max_age=300, stale_while_revalidate=3600)
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "signatures/privacy.html",
+        {
+            "unconfirmed_days": settings.RETENTION_UNCONFIRMED_DAYS,
+            "after_close_months": round(settings.RETENTION_AFTER_CLOSE_DAYS / 30.4),
+            "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+        },
+    )
 
 
 def rate_limited(request: HttpRequest, exception: Ratelimited) -> HttpResponse:
