@@ -9,13 +9,14 @@ INSTALLED := $(VENV)/.installed
 DEV_ENV := DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format install messages migrate lock check-deploy clean bench bench-smoke bench-admin
+.PHONY: help run test lint format install messages migrate lock check-deploy audit clean bench bench-smoke bench-admin
 
 help:
 	@echo "make run    - install, migrate, load the campaign and serve http://127.0.0.1:8000"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
+	@echo "make audit  - pip-audit: known vulnerabilities in the locked dependencies"
 	@echo "make bench  - load benchmark: gunicorn + PostgreSQL + Redis, driven by wrk"
 	@echo "make bench-admin - organizer pages at a million signatures (PostgreSQL)"
 
@@ -64,6 +65,11 @@ check-deploy: install
 	DATABASE_URL=postgres://u@db/petition \
 	REDIS_URL=redis://cache:6379/0 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Known vulnerabilities in every pinned dependency (PyPI's advisory data);
+# exits non-zero when one is found.
+audit: install
+	$(BIN)/pip-audit --requirement requirements-dev.lock --no-deps --disable-pip --progress-spinner off
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tests/artifacts
