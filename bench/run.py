@@ -76,6 +76,9 @@ def fresh_database(env: dict[str, str], rows: int) -> None:
     sh("psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE}")
     sh("psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DATABASE}")
     sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+    # Production settings serve hashed static files from the manifest that
+    # collectstatic writes; a fresh clone has none yet.
+    sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     if rows:
         sh(PYTHON, "bench/load_signatures.py", "--count", str(rows), env=env)
 
