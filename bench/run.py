@@ -16,11 +16,18 @@ database. wrk then drives, one after the other:
 
 It prints a table and a final machine-readable BENCH line; with --check it
 exits non-zero on any error or any lost signature (the CI smoke run).
+
+With --profile SCENARIO, py-spy samples every gunicorn worker while that
+scenario runs (the wall-clock picture under load: waits included) and the
+run prints where the time went, by function; the whole sample is kept in
+bench/profiles/ for a flame graph tool.
 """
 
 import argparse
+import collections
 import os
 import re
+import resource
 import secrets
 import shutil
 import subprocess
@@ -141,9 +148,46 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server: subprocess.Popen) -> dict[str, float]:
+    """CPU time used so far by the app (gunicorn and its workers),
+    PostgreSQL, Redis and wrk, from /proc: where a scenario's CPU went."""
+    used: collections.Counter[str] = collections.Counter()
+    parents: dict[int, int] = {}
+    ticks: dict[int, tuple[str, int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended
+        pid = int(text.split(" ", 1)[0])
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        parents[pid] = int(fields[1])
+        # utime, stime, and those of waited-for children (PostgreSQL's
+        # backends come and go; what they used is added to the postmaster).
+        ticks[pid] = (name, sum(int(f) for f in fields[11:15]))
+    for pid, (name, n) in ticks.items():
+        ancestor = pid
+        while ancestor > 1 and ancestor != server.pid:
+            ancestor = parents.get(ancestor, 1)
+        if ancestor == server.pid:
+            used["app"] += n
+        elif name.startswith("postgres"):
+            used["postgres"] += n
+        elif name.startswith("redis-server"):
+            used["redis"] += n
+        elif name == "wrk":
+            used["wrk"] += n
+    return {k: v / _CLOCK_TICKS for k, v in used.items()}
+
+
 def run_wrk(
     wrk: str, url: str, script: str, seconds: int, connections: int, env: dict
 ) -> dict:
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [
             wrk,
@@ -163,6 +207,10 @@ def run_wrk(
         capture_output=True,
         text=True,
     ).stdout
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
     counts = dict(
         (k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", out.split("BENCH_WRK", 1)[1])
     )
@@ -173,7 +221,84 @@ def run_wrk(
         "max": _ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out).group(1)),
         "errors": counts["status_errors"] + counts["socket_errors"],
         "requests": counts["requests"],
+        "wrk_cpu": wrk_cpu,
     }
+
+
+PROFILES = ROOT / "bench" / "profiles"
+
+
+def start_profiler(server: subprocess.Popen, scenario: str, seconds: int):
+    py_spy = shutil.which("py-spy", path=str(Path(PYTHON).parent)) or shutil.which(
+        "py-spy"
+    )
+    if py_spy is None:
+        sys.exit("--profile needs py-spy (pip install py-spy)")
+    PROFILES.mkdir(exist_ok=True)
+    output = PROFILES / f"{scenario}.collapsed"
+    process = subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(server.pid),
+            "--subprocesses",
+            "--nonblocking",  # never pauses the workers it samples
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--duration",
+            str(seconds),
+            "--output",
+            str(output),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return process, output
+
+
+def _function(frame: str) -> str:
+    """'get (django/core/cache/backends/redis.py:123)' -> 'django/core/cache/
+    backends/redis.py:get', so the lines of one function add up."""
+    match = re.fullmatch(r"(.*) \((.*?)(?::\d+)?\)", frame)
+    if not match:
+        return frame
+    name, path = match.groups()
+    for marker in ("site-packages/", "python3.11/", str(ROOT) + "/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+    return f"{path}:{name}"
+
+
+def print_profile(output: Path, top: int = 30) -> None:
+    """Inclusive share of the samples per function: how much of the busy
+    time was spent in it or in what it called."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in output.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        # Drop the process/thread frames py-spy puts first.
+        frames = [_function(f) for f in stack.split(";") if " (" in f]
+        n = int(count)
+        total += n
+        for function in set(frames):
+            inclusive[function] += n
+        if frames:
+            own[frames[-1]] += n
+    if not total:
+        print("profile: no samples")
+        return
+    print(f"\nprofile: {total:,} samples of busy worker threads ({output})")
+    print(f"{'incl %':>7} {'self %':>7}  function")
+    for function, n in inclusive.most_common(top):
+        print(
+            f"{100 * n / total:>7.1f} {100 * own[function] / total:>7.1f}  {function}"
+        )
 
 
 def main() -> None:
@@ -182,6 +307,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rows", type=int, default=0, help="signatures loaded first")
     parser.add_argument("--check", action="store_true", help="fail on errors or losses")
+    parser.add_argument(
+        "--profile",
+        choices=["hello", "page", "count", "sign"],
+        help="sample the workers with py-spy during this scenario",
+    )
     args = parser.parse_args()
     command = "python bench/run.py " + " ".join(sys.argv[1:])
 
@@ -198,21 +328,27 @@ def main() -> None:
             ("page", f"{BASE}/en/p/{SLUG}/", "get.lua"),
             ("count", f"{BASE}/p/{SLUG}/count.json", "get.lua"),
         ]
+        scenarios.append(("sign", f"{BASE}/en/p/{SLUG}/sign/", "sign.lua"))
         results = {}
+        profile = None
         for name, url, script in scenarios:
+            if name == "sign":
+                before = signature_rows(env)
+            if name == args.profile:
+                profile = start_profiler(server, name, args.duration)
+            cpu_before = cpu_seconds(server)
             results[name] = run_wrk(
                 wrk, url, script, args.duration, args.connections, wrk_env
             )
-        before = signature_rows(env)
-        results["sign"] = run_wrk(
-            wrk,
-            f"{BASE}/en/p/{SLUG}/sign/",
-            "sign.lua",
-            args.duration,
-            args.connections,
-            wrk_env,
-        )
+            cpu_after = cpu_seconds(server)
+            # wrk has exited by now and left /proc: run_wrk measured it.
+            results[name]["cpu"] = {
+                k: cpu_after.get(k, 0) - cpu_before.get(k, 0)
+                for k in ("app", "postgres", "redis")
+            }
         stored = signature_rows(env) - before
+        if profile:
+            profile[0].wait(timeout=120)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -240,6 +376,24 @@ def main() -> None:
             f"{r['p99']:>8.1f} {r['max']:>8.1f} {r['errors']:>7}"
         )
     print(
+        "\nCPU per request, ms (from /proc; "
+        f"{os.cpu_count()} cores x {args.duration} s available per scenario)"
+    )
+    print(
+        f"{'scenario':<8} {'app':>7} {'postgres':>9} {'redis':>7} {'wrk':>7} "
+        f"{'total':>7} {'busy %':>7}"
+    )
+    for name, r in results.items():
+        parts = {**r["cpu"], "wrk": r["wrk_cpu"]}
+        total = sum(parts.values())
+        per = {k: 1000 * v / max(r["requests"], 1) for k, v in parts.items()}
+        busy = 100 * total / (os.cpu_count() * args.duration)
+        print(
+            f"{name:<8} {per['app']:>7.2f} {per['postgres']:>9.2f} "
+            f"{per['redis']:>7.2f} {per['wrk']:>7.2f} "
+            f"{1000 * total / max(r['requests'], 1):>7.2f} {busy:>7.0f}"
+        )
+    print(
         f"sign: {succeeded:,} successful responses, {stored:,} rows stored, lost {lost} "
         f"({in_flight} completed after wrk stopped counting)"
     )
@@ -250,6 +404,8 @@ def main() -> None:
         f"sign_rps={sign['rps']:.0f} sign_ratio={sign['rps'] / hello_rps:.2f} "
         f"sign_p99_ms={sign['p99']:.1f} errors={errors} lost={lost}"
     )
+    if profile:
+        print_profile(profile[1])
     print(f"command: {command.strip()}")
     if args.check and (errors or lost or in_flight > args.connections):
         sys.exit("benchmark smoke run: errors or lost signatures")

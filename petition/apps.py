@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class PetitionConfig(AppConfig):
     name = "petition"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from petition.models import Footnote, Petition
+        from petition.services import petition_published_forget
+
+        for model in (Petition, Footnote):
+            post_save.connect(petition_published_forget, sender=model)
+            post_delete.connect(petition_published_forget, sender=model)

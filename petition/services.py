@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import time
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -87,3 +88,39 @@ def petition_current_version_id(petition: Petition) -> int:
     if petition.current_version_id is None:
         return petition_version_record(petition=petition).pk
     return petition.current_version_id
+
+
+# slug ("" for the featured petition) -> (good until, petition or None)
+_published_recently: dict[str, tuple[float, Petition | None]] = {}
+_PUBLISHED_RECENTLY_MAX = 256  # a flood of made-up slugs cannot grow it further
+
+
+def petition_published(*, slug: str | None = None) -> Petition | None:
+    """The published petition at `slug` (without one, the featured petition),
+    as the database had it at most PAGE_CACHE_SECONDS ago.
+
+    Every public request starts here, so the answer is kept in this process
+    for that long rather than queried each time: under load that one query
+    was over half the cost of the count endpoint. The instance is shared by
+    this process's threads: read it, never change it. An organizer's edit
+    shows within PAGE_CACHE_SECONDS, as the rendered page already does.
+    """
+    key = slug or ""
+    now = time.monotonic()
+    recent = _published_recently.get(key)
+    if recent is not None and recent[0] > now:
+        return recent[1]
+    if slug is None:
+        petition = Petition.objects.featured()
+    else:
+        petition = Petition.objects.published().filter(slug=slug).first()
+    if len(_published_recently) >= _PUBLISHED_RECENTLY_MAX:
+        _published_recently.clear()
+    _published_recently[key] = (now + settings.PAGE_CACHE_SECONDS, petition)
+    return petition
+
+
+def petition_published_forget(**kwargs) -> None:
+    """Drop what petition_published keeps: on every save in this process (an
+    organizer sees their own edit at once), and between tests."""
+    _published_recently.clear()

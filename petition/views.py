@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import translate_url
 from django.utils.cache import patch_cache_control
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from petition.markup import plain_summary, render_campaign
 from petition.models import FootnoteText, Petition
+from petition.services import petition_published
 from signatures.forms import SignatureForm, rendered_at_token
 from signatures.services import petition_stats
 
@@ -88,9 +89,16 @@ def _render_petition_page(request: HttpRequest, petition: Petition) -> str:
     )
 
 
+def published_or_404(slug: str) -> Petition:
+    petition = petition_published(slug=slug)
+    if petition is None:
+        raise Http404(_("No petition at this address."))
+    return petition
+
+
 @require_safe
 def featured(request: HttpRequest) -> HttpResponse:
-    petition = Petition.objects.featured()
+    petition = petition_published()
     if petition is None:
         raise Http404(_("No petition has been published yet."))
     return _petition_page(request, petition)
@@ -98,7 +106,7 @@ def featured(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = published_or_404(slug)
     return _petition_page(request, petition)
 
 
@@ -107,7 +115,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 def count_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The public count, for the page's live refresh, embeds and other sites:
     readable from any origin, and cacheable by a CDN for two seconds."""
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = published_or_404(slug)
     stats = petition_stats(petition)
     response = JsonResponse(
         {
@@ -128,7 +136,7 @@ def count_json(request: HttpRequest, slug: str) -> JsonResponse:
 def widget(request: HttpRequest, slug: str) -> HttpResponse:
     """The count and a link to sign, for organizers to embed in other sites
     with an <iframe>: the same for every visitor, so a CDN can serve it."""
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = published_or_404(slug)
     return render(
         request,
         "petition/widget.html",

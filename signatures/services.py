@@ -15,6 +15,7 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_tasks_db import DatabaseBackend
 
 from petition.models import Petition
 from petition.services import petition_current_version_id
@@ -82,6 +83,13 @@ def signature_create(
         # address waits for the first, then fails here.
         with transaction.atomic():
             signature.save(force_insert=True)
+            if counted_now:
+                transaction.on_commit(lambda: _tally(petition.pk, 1))
+            _email_signer(
+                signature,
+                EmailKind.THANKS if counted_now else EmailKind.CONFIRM,
+                first=True,
+            )
     except IntegrityError:
         existing = Signature.objects.filter(
             petition=petition, email_canonical=signature.email_canonical
@@ -105,12 +113,6 @@ def signature_create(
                 transaction.on_commit(lambda: _tally(petition.pk, 1))
         _email_signer(existing, kind)
         return SigningOutcome(existing, created=False)
-
-    if counted_now:
-        transaction.on_commit(lambda: _tally(petition.pk, 1))
-    _email_signer(
-        signature, EmailKind.THANKS if counted_now else EmailKind.CONFIRM, first=True
-    )
     return SigningOutcome(signature, created=True)
 
 
@@ -298,10 +300,23 @@ def _email_signer(
     if not first and not _may_email(signature):
         logger.info("Email to signature %s skipped: hourly limit reached", signature.pk)
         return False
-    transaction.on_commit(
-        lambda: send_signature_email.enqueue(signature_id=signature.pk, kind=kind.value)
-    )
+    if _tasks_in_database():
+        # The task row commits with the change that asked for it, or not at
+        # all: no signature without its email, and one commit, not two.
+        send_signature_email.enqueue(signature_id=signature.pk, kind=kind.value)
+    else:
+        # Elsewhere the email could go before the change commits, or for a
+        # change that is rolled back.
+        transaction.on_commit(
+            lambda: send_signature_email.enqueue(
+                signature_id=signature.pk, kind=kind.value
+            )
+        )
     return True
+
+
+def _tasks_in_database() -> bool:
+    return isinstance(send_signature_email.get_backend(), DatabaseBackend)
 
 
 # --- Moderation (organizers) -------------------------------------------------

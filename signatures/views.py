@@ -3,7 +3,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -13,6 +13,8 @@ from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
 from petition.models import Petition
+from petition.services import petition_published
+from petition.views import published_or_404
 from signatures.forms import ResendForm, SignatureForm
 from signatures.net import client_ip
 from signatures.normalize import canonical_email, mask_email
@@ -43,10 +45,6 @@ def _setting_rate(name: str):
 
 def _resend_key(group: str, request: HttpRequest) -> str:
     return canonical_email(request.POST.get("email", ""))
-
-
-def _published(slug: str) -> Petition:
-    return get_object_or_404(Petition.objects.published(), slug=slug)
 
 
 def _petition_page(
@@ -86,7 +84,7 @@ def _petition_page(
     key="ip", rate=_setting_rate("SIGN_RATE_PER_HOUR"), method="POST", group="sign-hour"
 )
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = _published(slug)
+    petition = published_or_404(slug)
     form = SignatureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and petition.is_open and form.is_valid():
         if form.is_bot:
@@ -122,7 +120,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
 @cache_control(public=True, max_age=60, stale_while_revalidate=600)
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return _petition_page(
-        request, "signatures/thanks.html", _published(slug), share=True
+        request, "signatures/thanks.html", published_or_404(slug), share=True
     )
 
 
@@ -137,7 +135,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         petition = (
             problem.signature.petition
             if expired and problem.signature
-            else Petition.objects.featured()
+            else petition_published()
         )
         return _petition_page(
             request,
@@ -159,7 +157,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_safe
 def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = _published(slug)
+    petition = published_or_404(slug)
     return _petition_page(
         request,
         "signatures/confirmed.html",
@@ -189,7 +187,7 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
     group="resend-email",
 )
 def resend(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = _published(slug)
+    petition = published_or_404(slug)
     form = ResendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         confirmation_resend(petition=petition, email=form.cleaned_data["email"])
@@ -202,7 +200,7 @@ def _link_not_valid(request: HttpRequest) -> HttpResponse:
     return _petition_page(
         request,
         "signatures/manage_invalid.html",
-        Petition.objects.featured(),
+        petition_published(),
         status=404,
     )
 

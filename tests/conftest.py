@@ -9,6 +9,7 @@ from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
 
 from petition.models import Petition
+from petition.services import petition_published_forget
 
 SEED_SLUG = "no-more-caged-families"
 TEST_DATA = Path(__file__).parent / "data"
@@ -56,6 +57,7 @@ def clear_cache() -> None:
     from django.conf import settings
 
     caches["pages"].clear()  # rendered pages, private to this process
+    petition_published_forget()  # so is the petition behind them
     config = settings.CACHES["default"]
     if "Redis" not in config["BACKEND"]:
         cache.clear()

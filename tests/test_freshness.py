@@ -1,0 +1,102 @@
+"""What public pages keep in memory to stay fast under a surge, and how soon
+they show a change."""
+
+import threading
+
+import pytest
+
+from config.cache import ResilientRedisCache
+from petition.models import Petition
+from signatures.models import Signature
+from tests.backing_services import DedicatedRedis, redis_missing
+from tests.conftest import SEED_SLUG
+from tests.signing import form_data
+
+SIGN_URL = f"/en/p/{SEED_SLUG}/sign/"
+COUNT_URL = f"/p/{SEED_SLUG}/count.json"
+
+
+@pytest.mark.django_db
+def test_closing_a_petition_stops_signing_at_once_in_the_same_process(
+    client, seed_campaign, settings
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    assert client.get(COUNT_URL).json()["open"] is True  # now kept in memory
+
+    seed_campaign.is_open = False
+    seed_campaign.save()  # as the admin saves it
+    response = client.post(SIGN_URL, form_data())
+
+    assert "This petition is closed" in response.content.decode()
+    assert Signature.objects.count() == 0
+    assert client.get(COUNT_URL).json()["open"] is False
+
+
+@pytest.mark.django_db
+def test_a_change_made_by_another_process_shows_within_page_cache_seconds(
+    client, seed_campaign, settings, monkeypatch
+):
+    import petition.services
+
+    settings.PAGE_CACHE_SECONDS = 1
+    now = [1000.0]
+    monkeypatch.setattr(petition.services.time, "monotonic", lambda: now[0])
+    assert client.get(COUNT_URL).json()["open"] is True
+
+    # Another gunicorn worker's save sends no signal to this one.
+    Petition.objects.filter(pk=seed_campaign.pk).update(is_open=False)
+    now[0] += 0.5
+    still_kept = client.get(COUNT_URL).json()["open"]
+    now[0] += 0.6
+    after = client.get(COUNT_URL).json()["open"]
+
+    assert (still_kept, after) == (True, False)
+
+
+@pytest.mark.django_db
+def test_an_unpublished_petition_disappears_within_page_cache_seconds(
+    client, seed_campaign, settings, monkeypatch
+):
+    import petition.services
+
+    now = [1000.0]
+    monkeypatch.setattr(petition.services.time, "monotonic", lambda: now[0])
+    assert client.get(f"/en/p/{SEED_SLUG}/").status_code == 200
+
+    Petition.objects.filter(pk=seed_campaign.pk).update(published_at=None)
+    now[0] += settings.PAGE_CACHE_SECONDS + 0.1
+
+    assert client.get(f"/en/p/{SEED_SLUG}/").status_code == 404
+    assert client.get(COUNT_URL).status_code == 404
+
+
+@pytest.mark.skipif(bool(redis_missing()), reason=redis_missing())
+def test_redis_counter_adds_every_concurrent_increment_and_never_creates_a_key():
+    """Rate limits and the count's tally rest on this: one round trip per
+    increment, none lost between threads, a missing key an error as before."""
+    redis = DedicatedRedis()
+    redis.start()
+    try:
+        cache = ResilientRedisCache(redis.url, {"KEY_PREFIX": "t"})
+        with pytest.raises(ValueError, match="not found"):
+            cache.incr("missing")
+        assert cache.get("missing") is None  # not created by the attempt
+
+        cache.add("hits", 0, 60)
+
+        def hit() -> None:
+            for _ in range(200):
+                cache.incr("hits")
+
+        threads = [threading.Thread(target=hit) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert cache.get("hits") == 1600
+        assert cache.incr("hits", 10) == 1610
+        # The window's expiry stays as add() set it.
+        assert 0 < cache._cache.get_client().ttl(cache.make_key("hits")) <= 60
+    finally:
+        redis.close()
