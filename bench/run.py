@@ -244,6 +244,7 @@ def start_profiler(server: subprocess.Popen, scenario: str, seconds: int):
             str(server.pid),
             "--subprocesses",
             "--nonblocking",  # never pauses the workers it samples
+            "--gil",  # threads holding the GIL: where the CPU goes
             "--format",
             "raw",
             "--rate",

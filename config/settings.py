@@ -242,13 +242,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Rendered campaign pages, private to each process: a shared copy would cost
-# a network round trip for about as long as rendering takes.
-CACHES["pages"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "pages",
-    "OPTIONS": {"MAX_ENTRIES": 500},
-}
 
 # --- Email ------------------------------------------------------------------
 

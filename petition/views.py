@@ -1,6 +1,7 @@
+import time
+
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -19,8 +20,6 @@ from petition.services import petition_published
 from signatures.forms import SignatureForm, rendered_at_token
 from signatures.services import petition_stats
 
-page_cache = caches["pages"]
-
 # Link previews name the audience's locale: Canadian English and French.
 OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 
@@ -29,28 +28,41 @@ OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 _CSRF_SLOT = "csrf0token0slot0"
 _RENDERED_AT_SLOT = "rendered0at0slot0"
 
+# (petition, version, language, host, path) -> (good until, page as UTF-8).
+# Private to the process and kept as bytes: a shared cache would cost a
+# network round trip and a copy for about as long as rendering takes.
+_rendered_pages: dict[tuple, tuple[float, bytes]] = {}
+_RENDERED_PAGES_MAX = 500
+
+
+def rendered_pages_forget() -> None:
+    _rendered_pages.clear()
+
 
 def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
     """The campaign page, rendered at most once a PAGE_CACHE_SECONDS per
     process and language; each visitor gets their own CSRF token and form
     render time put into the shared copy."""
-    key = ":".join(
-        [
-            str(petition.pk),
-            str(petition.updated_at.timestamp()),
-            get_language(),
-            request.get_host(),
-            request.path,
-        ]
+    key = (
+        petition.pk,
+        petition.updated_at,
+        get_language(),
+        request.get_host(),
+        request.path,
     )
-    html = page_cache.get(key)
-    if html is None:
-        html = _render_petition_page(request, petition)
-        page_cache.set(key, html, settings.PAGE_CACHE_SECONDS)
-    html = html.replace(_CSRF_SLOT, get_token(request)).replace(
-        _RENDERED_AT_SLOT, rendered_at_token()
+    now = time.monotonic()
+    kept = _rendered_pages.get(key)
+    if kept is None or kept[0] <= now:
+        if len(_rendered_pages) >= _RENDERED_PAGES_MAX:
+            _rendered_pages.clear()
+        page = _render_petition_page(request, petition).encode()
+        kept = _rendered_pages[key] = (now + settings.PAGE_CACHE_SECONDS, page)
+    page = (
+        kept[1]
+        .replace(_CSRF_SLOT.encode(), get_token(request).encode())
+        .replace(_RENDERED_AT_SLOT.encode(), rendered_at_token().encode())
     )
-    response = HttpResponse(html)
+    response = HttpResponse(page)
     # The form carries this visitor's CSRF token: no shared cache may keep
     # the page. Read traffic a CDN can absorb goes to count.json and the widget.
     patch_cache_control(response, private=True, max_age=0)

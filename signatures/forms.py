@@ -30,9 +30,21 @@ _LOOKS_LIKE_A_LINK = re.compile(r"(?i:https?:|www\.)|/|\.[a-z]{2,}\b")
 _RENDERED_AT_SALT = "signatures.form.rendered-at"
 
 
+# (made at, token): one signature serves every form shown in the same
+# quarter second, a precision the too-fast check does not need.
+_recent_rendered_at: tuple[float, str] = (0.0, "")
+_RENDERED_AT_REUSE_SECONDS = 0.25
+
+
 def rendered_at_token() -> str:
     """A signed note of when the form was shown, to spot instant submissions."""
-    return signing.dumps(time.time(), salt=_RENDERED_AT_SALT)
+    global _recent_rendered_at
+    now = time.time()
+    made_at, token = _recent_rendered_at
+    if not 0 <= now - made_at < _RENDERED_AT_REUSE_SECONDS:
+        token = signing.dumps(now, salt=_RENDERED_AT_SALT)
+        _recent_rendered_at = (now, token)
+    return token
 
 
 def seconds_since_rendered(token: str) -> float | None:

@@ -4,12 +4,13 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
 
 from petition.models import Petition
 from petition.services import petition_published_forget
+from petition.views import rendered_pages_forget
 
 SEED_SLUG = "no-more-caged-families"
 TEST_DATA = Path(__file__).parent / "data"
@@ -56,7 +57,7 @@ def clear_cache() -> None:
     whatever else shares that Redis database."""
     from django.conf import settings
 
-    caches["pages"].clear()  # rendered pages, private to this process
+    rendered_pages_forget()  # rendered pages, private to this process
     petition_published_forget()  # so is the petition behind them
     config = settings.CACHES["default"]
     if "Redis" not in config["BACKEND"]:

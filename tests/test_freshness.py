@@ -100,3 +100,29 @@ def test_redis_counter_adds_every_concurrent_increment_and_never_creates_a_key()
         assert 0 < cache._cache.get_client().ttl(cache.make_key("hits")) <= 60
     finally:
         redis.close()
+
+
+@pytest.mark.django_db
+def test_a_page_kept_in_memory_still_tells_each_form_when_it_was_shown(
+    client, seed_campaign, settings, monkeypatch
+):
+    """The too-fast check measures from when this visitor saw the form, not
+    from when the page was first rendered."""
+    import re
+
+    import signatures.forms
+    from signatures.forms import seconds_since_rendered
+
+    settings.PAGE_CACHE_SECONDS = 60
+    now = [1_700_000_000.0]
+    monkeypatch.setattr(signatures.forms.time, "time", lambda: now[0])
+
+    def shown_at(html: str) -> str:
+        return re.search(r'name="rendered_at" value="([^"]+)"', html).group(1)
+
+    client.get(f"/en/p/{SEED_SLUG}/")  # rendered and kept now
+    now[0] += 30
+    later = shown_at(client.get(f"/en/p/{SEED_SLUG}/").content.decode())
+    now[0] += 1
+
+    assert seconds_since_rendered(later) == pytest.approx(1, abs=0.3)
