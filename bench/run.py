@@ -18,8 +18,8 @@ It prints a table and a final machine-readable BENCH line; with --check it
 exits non-zero on any error or any lost signature (the CI smoke run).
 
 With --profile SCENARIO, py-spy samples every gunicorn worker while that
-scenario runs (the wall-clock picture under load: waits included) and the
-run prints where the time went, by function; the whole sample is kept in
+scenario runs (the threads holding the GIL: where the CPU goes) and the run
+prints the share of samples by function; the whole sample is kept in
 bench/profiles/ for a flame graph tool.
 """
 
@@ -228,14 +228,17 @@ def run_wrk(
 PROFILES = ROOT / "bench" / "profiles"
 
 
-def start_profiler(server: subprocess.Popen, scenario: str, seconds: int):
+def find_py_spy() -> str:
     py_spy = shutil.which("py-spy", path=str(Path(PYTHON).parent)) or shutil.which(
         "py-spy"
     )
-    if py_spy is None:
-        sys.exit("--profile needs py-spy (pip install py-spy)")
+    return py_spy or sys.exit("--profile needs py-spy (pip install py-spy)")
+
+
+def start_profiler(py_spy: str, server: subprocess.Popen, scenario: str, seconds: int):
     PROFILES.mkdir(exist_ok=True)
     output = PROFILES / f"{scenario}.collapsed"
+    output.unlink(missing_ok=True)
     process = subprocess.Popen(
         [
             py_spy,
@@ -255,7 +258,8 @@ def start_profiler(server: subprocess.Popen, scenario: str, seconds: int):
             str(output),
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     return process, output
 
@@ -317,6 +321,8 @@ def main() -> None:
     command = "python bench/run.py " + " ".join(sys.argv[1:])
 
     wrk = ensure_wrk()
+    py_spy = find_py_spy() if args.profile else ""
+    cores = len(os.sched_getaffinity(0))
     run_id = secrets.token_hex(3)
     env = app_env(run_id)
     fresh_database(env, args.rows)
@@ -336,7 +342,7 @@ def main() -> None:
             if name == "sign":
                 before = signature_rows(env)
             if name == args.profile:
-                profile = start_profiler(server, name, args.duration)
+                profile = start_profiler(py_spy, server, name, args.duration)
             cpu_before = cpu_seconds(server)
             results[name] = run_wrk(
                 wrk, url, script, args.duration, args.connections, wrk_env
@@ -349,7 +355,11 @@ def main() -> None:
             }
         stored = signature_rows(env) - before
         if profile:
-            profile[0].wait(timeout=120)
+            try:
+                _, profile_errors = profile[0].communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                profile[0].kill()
+                _, profile_errors = profile[0].communicate()
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -365,7 +375,7 @@ def main() -> None:
 
     print(
         f"\n{args.rows:,} signatures before the run; {args.connections} connections, "
-        f"{args.duration} s per scenario; {os.cpu_count()} cores"
+        f"{args.duration} s per scenario; {cores} cores"
     )
     print(
         f"{'scenario':<8} {'req/s':>9} {'vs hello':>9} {'p50 ms':>8} {'p99 ms':>8} "
@@ -378,7 +388,7 @@ def main() -> None:
         )
     print(
         "\nCPU per request, ms (from /proc; "
-        f"{os.cpu_count()} cores x {args.duration} s available per scenario)"
+        f"{cores} cores x {args.duration} s available per scenario)"
     )
     print(
         f"{'scenario':<8} {'app':>7} {'postgres':>9} {'redis':>7} {'wrk':>7} "
@@ -388,7 +398,7 @@ def main() -> None:
         parts = {**r["cpu"], "wrk": r["wrk_cpu"]}
         total = sum(parts.values())
         per = {k: 1000 * v / max(r["requests"], 1) for k, v in parts.items()}
-        busy = 100 * total / (os.cpu_count() * args.duration)
+        busy = 100 * total / (cores * args.duration)
         print(
             f"{name:<8} {per['app']:>7.2f} {per['postgres']:>9.2f} "
             f"{per['redis']:>7.2f} {per['wrk']:>7.2f} "
@@ -405,8 +415,11 @@ def main() -> None:
         f"sign_rps={sign['rps']:.0f} sign_ratio={sign['rps'] / hello_rps:.2f} "
         f"sign_p99_ms={sign['p99']:.1f} errors={errors} lost={lost}"
     )
-    if profile:
+    if profile and profile[1].exists():
         print_profile(profile[1])
+    elif profile:
+        # Often ptrace refused (a container without CAP_SYS_PTRACE).
+        print(f"\nprofile: py-spy recorded nothing: {profile_errors.strip()[-500:]}")
     print(f"command: {command.strip()}")
     if args.check and (errors or lost or in_flight > args.connections):
         sys.exit("benchmark smoke run: errors or lost signatures")

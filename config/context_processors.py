@@ -5,10 +5,15 @@ from django.utils.translation import get_language, get_language_info
 
 
 def _in_language(request: HttpRequest, language: str) -> str:
-    """This page's address in another language, or that language's home."""
+    """This page's address in another language, or that language's home.
+
+    Without the query string: the campaign page is rendered once and shown to
+    every visitor for a second, so one visitor's query (a tracking code, a
+    subscriber id) must not end up in everyone's links.
+    """
     current = get_language()
-    url = translate_url(request.get_full_path(), language)
-    if url == request.get_full_path() and language != current:
+    url = translate_url(request.path, language)
+    if url == request.path and language != current:
         prefix = f"/{current}/"
         path = request.path
         url = (

@@ -10,8 +10,8 @@ class PetitionConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from petition.models import Footnote, Petition
-        from petition.services import petition_published_forget
+        from petition.services import petition_saved
 
         for model in (Petition, Footnote):
-            post_save.connect(petition_published_forget, sender=model)
-            post_delete.connect(petition_published_forget, sender=model)
+            post_save.connect(petition_saved, sender=model)
+            post_delete.connect(petition_saved, sender=model)

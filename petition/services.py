@@ -86,7 +86,11 @@ def petition_version_record(
 def petition_current_version_id(petition: Petition) -> int:
     """The version a signature made now agrees to; recorded on first need."""
     if petition.current_version_id is None:
-        return petition_version_record(petition=petition).pk
+        # `petition` may be the copy this process's threads share (see
+        # petition_published), perhaps a second old: record the text as the
+        # database has it now, on an instance of our own.
+        fresh = Petition.objects.get(pk=petition.pk)
+        return petition_version_record(petition=fresh).pk
     return petition.current_version_id
 
 
@@ -95,20 +99,28 @@ _published_recently: dict[str, tuple[float, Petition | None]] = {}
 _PUBLISHED_RECENTLY_MAX = 256  # a flood of made-up slugs cannot grow it further
 
 
-def petition_published(*, slug: str | None = None) -> Petition | None:
-    """The published petition at `slug` (without one, the featured petition),
-    as the database had it at most PAGE_CACHE_SECONDS ago.
+def _clock() -> float:
+    return time.monotonic()
 
-    Every public request starts here, so the answer is kept in this process
-    for that long rather than queried each time: under load that one query
-    was over half the cost of the count endpoint. The instance is shared by
-    this process's threads: read it, never change it. An organizer's edit
-    shows within PAGE_CACHE_SECONDS, as the rendered page already does.
+
+def petition_published(
+    *, slug: str | None = None, fresh: bool = False
+) -> Petition | None:
+    """The published petition at `slug` (without one, the featured petition),
+    as the database had it at most PAGE_CACHE_SECONDS ago, or now if `fresh`.
+
+    Every page view starts here, so the answer is kept in this process for
+    that long rather than queried each time: under load that one query was
+    over half the cost of the count endpoint. The instance is shared by this
+    process's threads: read it, never change it. An organizer's edit shows
+    on pages within PAGE_CACHE_SECONDS, as the rendered page already does;
+    whatever acts on the petition (signing) asks for it `fresh`, so a closed
+    petition takes no signature at all.
     """
     key = slug or ""
-    now = time.monotonic()
+    now = _clock()
     recent = _published_recently.get(key)
-    if recent is not None and recent[0] > now:
+    if not fresh and recent is not None and recent[0] > now:
         return recent[1]
     if slug is None:
         petition = Petition.objects.featured()
@@ -120,7 +132,14 @@ def petition_published(*, slug: str | None = None) -> Petition | None:
     return petition
 
 
-def petition_published_forget(**kwargs) -> None:
-    """Drop what petition_published keeps: on every save in this process (an
-    organizer sees their own edit at once), and between tests."""
+def petition_published_forget() -> None:
+    """Drop what petition_published keeps (between tests, say)."""
     _published_recently.clear()
+
+
+def petition_saved(*, using: str, **kwargs) -> None:
+    """On every save in this process, so an organizer sees their own edit at
+    once: forget now, and again once the save commits, since another thread
+    may read the old row in between and keep it."""
+    _published_recently.clear()
+    transaction.on_commit(_published_recently.clear, using=using)

@@ -101,8 +101,8 @@ def _render_petition_page(request: HttpRequest, petition: Petition) -> str:
     )
 
 
-def published_or_404(slug: str) -> Petition:
-    petition = petition_published(slug=slug)
+def published_or_404(slug: str, *, fresh: bool = False) -> Petition:
+    petition = petition_published(slug=slug, fresh=fresh)
     if petition is None:
         raise Http404(_("No petition at this address."))
     return petition

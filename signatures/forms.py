@@ -30,7 +30,11 @@ _LOOKS_LIKE_A_LINK = re.compile(r"(?i:https?:|www\.)|/|\.[a-z]{2,}\b")
 _RENDERED_AT_SALT = "signatures.form.rendered-at"
 
 
-# (made at, token): one signature serves every form shown in the same
+def _now() -> float:
+    return time.time()
+
+
+# (good until, token): one signature serves every form shown in the same
 # quarter second, a precision the too-fast check does not need.
 _recent_rendered_at: tuple[float, str] = (0.0, "")
 _RENDERED_AT_REUSE_SECONDS = 0.25
@@ -39,12 +43,20 @@ _RENDERED_AT_REUSE_SECONDS = 0.25
 def rendered_at_token() -> str:
     """A signed note of when the form was shown, to spot instant submissions."""
     global _recent_rendered_at
-    now = time.time()
-    made_at, token = _recent_rendered_at
-    if not 0 <= now - made_at < _RENDERED_AT_REUSE_SECONDS:
-        token = signing.dumps(now, salt=_RENDERED_AT_SALT)
-        _recent_rendered_at = (now, token)
+    now = _now()
+    good_until, token = _recent_rendered_at
+    if not good_until - _RENDERED_AT_REUSE_SECONDS <= now < good_until:
+        # Signed as the end of its quarter second: a form is never taken for
+        # older than it is, so the too-fast check is only ever stricter.
+        good_until = now + _RENDERED_AT_REUSE_SECONDS
+        token = signing.dumps(good_until, salt=_RENDERED_AT_SALT)
+        _recent_rendered_at = (good_until, token)
     return token
+
+
+def rendered_at_forget() -> None:
+    global _recent_rendered_at
+    _recent_rendered_at = (0.0, "")
 
 
 def seconds_since_rendered(token: str) -> float | None:
@@ -54,7 +66,7 @@ def seconds_since_rendered(token: str) -> float | None:
         return None
     if not isinstance(rendered_at, int | float):
         return None
-    return time.time() - rendered_at
+    return _now() - rendered_at
 
 
 @lru_cache(maxsize=8)

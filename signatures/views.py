@@ -84,7 +84,8 @@ def _petition_page(
     key="ip", rate=_setting_rate("SIGN_RATE_PER_HOUR"), method="POST", group="sign-hour"
 )
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = published_or_404(slug)
+    # A signature goes by the petition as it stands, not as kept for pages.
+    petition = published_or_404(slug, fresh=request.method == "POST")
     form = SignatureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and petition.is_open and form.is_valid():
         if form.is_bot:

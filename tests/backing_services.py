@@ -153,10 +153,12 @@ def redis_missing() -> str:
 class DedicatedRedis:
     """An in-memory Redis (nothing saved): a restart comes back empty."""
 
-    def __init__(self) -> None:
+    def __init__(self, *config: str) -> None:
+        """`config`: more redis-server arguments, such as an ACL."""
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="petition-redis-"))
         self.process: subprocess.Popen | None = None
+        self.config = list(config)
 
     @property
     def url(self) -> str:
@@ -184,6 +186,7 @@ class DedicatedRedis:
                 "no",
                 "--dir",
                 str(self.dir),
+                *self.config,
             ],
             stdout=subprocess.DEVNULL,
         )

@@ -11,6 +11,7 @@ from hypothesis import settings as hypothesis_settings
 from petition.models import Petition
 from petition.services import petition_published_forget
 from petition.views import rendered_pages_forget
+from signatures.forms import rendered_at_forget
 
 SEED_SLUG = "no-more-caged-families"
 TEST_DATA = Path(__file__).parent / "data"
@@ -59,6 +60,7 @@ def clear_cache() -> None:
 
     rendered_pages_forget()  # rendered pages, private to this process
     petition_published_forget()  # so is the petition behind them
+    rendered_at_forget()  # and the signed render time shared for a moment
     config = settings.CACHES["default"]
     if "Redis" not in config["BACKEND"]:
         cache.clear()

@@ -203,3 +203,44 @@ def test_a_mailbox_that_does_not_exist_is_not_tried_again(
     assert mail_server.refused == 1
     assert DBTaskResult.objects.get().status == "FAILED"
     assert Signature.objects.count() == 1
+
+
+def test_the_email_task_is_stored_in_the_signatures_own_transaction(
+    settings, seed_campaign
+):
+    """With the database queue, a signature never commits without its email
+    task (a crash between two commits could lose the email), and a signature
+    rolled back leaves no task behind."""
+    from django.db import transaction
+
+    from signatures.services import signature_create
+
+    settings.TASKS = DATABASE_QUEUE
+    details = {
+        "petition": seed_campaign,
+        "full_name": "Jane Doe",
+        "country": "CA",
+        "postal_code": "K1A 0B1",
+        "wants_updates": False,
+        "show_name_publicly": False,
+        "language": "en",
+        "ip_address": "198.51.100.7",
+    }
+
+    with transaction.atomic():
+        outcome = signature_create(email="kept@example.org", **details)
+        queued_before_commit = DBTaskResult.objects.filter(
+            args_kwargs__kwargs__signature_id=outcome.signature.pk
+        ).count()
+
+    def sign_then_fail() -> None:
+        with transaction.atomic():
+            signature_create(email="dropped@example.org", **details)
+            raise RuntimeError("the request failed after signing")
+
+    with pytest.raises(RuntimeError, match="failed after signing"):
+        sign_then_fail()
+
+    assert queued_before_commit == 1
+    assert Signature.objects.filter(email="dropped@example.org").count() == 0
+    assert DBTaskResult.objects.count() == 1
