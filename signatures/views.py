@@ -13,7 +13,7 @@ from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
 from petition.models import Petition
-from petition.services import petition_published
+from petition.services import petition_published, petition_takes_signatures
 from petition.views import published_or_404
 from signatures.forms import ResendForm, SignatureForm
 from signatures.net import client_ip
@@ -84,10 +84,14 @@ def _petition_page(
     key="ip", rate=_setting_rate("SIGN_RATE_PER_HOUR"), method="POST", group="sign-hour"
 )
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    # A signature goes by the petition as it stands, not as kept for pages.
-    petition = published_or_404(slug, fresh=request.method == "POST")
+    petition = published_or_404(slug)
     form = SignatureForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and petition.is_open and form.is_valid():
+    signing = request.method == "POST"
+    if signing and petition.is_open and not petition_takes_signatures(petition):
+        # Closed or withdrawn a moment ago, by another process: the kept copy
+        # is out of date. Show the petition as it is now.
+        petition = published_or_404(slug, fresh=True)
+    if signing and petition.is_open and form.is_valid():
         if form.is_bot:
             logger.info(
                 "Signing form discarded as automated (petition %s)", petition.pk

@@ -48,6 +48,20 @@ def test_a_petition_closed_by_another_process_takes_no_signature_at_all(
 
 
 @pytest.mark.django_db
+def test_a_petition_withdrawn_by_another_process_takes_no_signature_at_all(
+    client, seed_campaign, settings
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    assert client.get(COUNT_URL).status_code == 200  # now kept in memory
+
+    Petition.objects.filter(pk=seed_campaign.pk).update(published_at=None)
+    response = client.post(SIGN_URL, form_data())
+
+    assert response.status_code == 404
+    assert Signature.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_a_change_made_by_another_process_shows_within_page_cache_seconds(
     client, seed_campaign, settings, monkeypatch
 ):
