@@ -34,7 +34,7 @@ def _now() -> float:
     return time.time()
 
 
-# (good until, token): one signature serves every form shown in the same
+# (made at, token): one signature serves every form shown in the same
 # quarter second, a precision the too-fast check does not need.
 _recent_rendered_at: tuple[float, str] = (0.0, "")
 _RENDERED_AT_REUSE_SECONDS = 0.25
@@ -44,13 +44,14 @@ def rendered_at_token() -> str:
     """A signed note of when the form was shown, to spot instant submissions."""
     global _recent_rendered_at
     now = _now()
-    good_until, token = _recent_rendered_at
-    if not good_until - _RENDERED_AT_REUSE_SECONDS <= now < good_until:
-        # Signed as the end of its quarter second: a form is never taken for
-        # older than it is, so the too-fast check is only ever stricter.
-        good_until = now + _RENDERED_AT_REUSE_SECONDS
-        token = signing.dumps(good_until, salt=_RENDERED_AT_SALT)
-        _recent_rendered_at = (good_until, token)
+    made_at, token = _recent_rendered_at
+    if not made_at <= now < made_at + _RENDERED_AT_REUSE_SECONDS:
+        # The moment the first of these forms was shown: a form is taken for
+        # at most a quarter second older than it is, never younger, so no
+        # person is ever taken for a bot by it.
+        made_at = now
+        token = signing.dumps(made_at, salt=_RENDERED_AT_SALT)
+        _recent_rendered_at = (made_at, token)
     return token
 
 
