@@ -1,6 +1,8 @@
 import os
+import time
 from importlib import import_module
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -80,6 +82,21 @@ def _default_language():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_window_holds_still(monkeypatch):
+    """django-ratelimit counts in windows aligned to the clock (each key's
+    hour ends at its own minute and second). A window that ends in the middle
+    of a test starts its count again, and the test that expects the fourth
+    attempt refused fails once an hour. In-process requests see the clock of
+    the test's start; servers the tests start keep the real one."""
+    import django_ratelimit.core
+
+    started = time.time()
+    monkeypatch.setattr(
+        django_ratelimit.core, "time", SimpleNamespace(time=lambda: started)
+    )
 
 
 @pytest.fixture(autouse=True)
