@@ -429,7 +429,10 @@ SIGNATURE_MIN_FILL_SECONDS = env_int("SIGNATURE_MIN_FILL_SECONDS", 2)
 # happen, so the count moves at once; a recount corrects anything the tally
 # missed (signatures changed outside the app, a cache restart).
 SIGNATURE_COUNT_CACHE_SECONDS = env_int("SIGNATURE_COUNT_CACHE_SECONDS", 15, minimum=1)
-# How long a rendered campaign page is reused (its count at most this old).
+# How long a rendered campaign page, and the petition behind every public
+# page, are reused in each process: the count on the page is at most this
+# old, and an organizer's edit shows on the other hosts within it. Signing
+# always asks the database whether the petition is still open.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 1)
 # Emails about one address per hour (repeat signing, resend requests).
 SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR = env_int(

@@ -1,5 +1,6 @@
 """Business actions on petitions."""
 
+import functools
 import hashlib
 import json
 import time
@@ -10,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from petition.kept import KeptInProcess
 from petition.models import TEXT_FIELDS, Petition, PetitionVersion
 
 
@@ -95,9 +97,8 @@ def petition_current_version_id(petition: Petition) -> int:
     return petition.current_version_id
 
 
-# slug ("" for the featured petition) -> (good until, petition or None)
-_published_recently: dict[str, tuple[float, Petition | None]] = {}
-_PUBLISHED_RECENTLY_MAX = 256  # a flood of made-up slugs cannot grow it further
+# slug ("" for the featured petition) -> the petition, or None
+_published_recently: KeptInProcess[Petition | None] = KeptInProcess(max_entries=256)
 
 
 def _clock() -> float:
@@ -117,21 +118,16 @@ def petition_published(
     on pages within PAGE_CACHE_SECONDS, as the rendered page already does;
     signing checks petition_takes_signatures as well.
     """
-    key = slug or ""
-    now = _clock()
-    recent = _published_recently.get(key)
-    if not fresh and recent is not None and recent[0] > now:
-        return recent[1]
-    if slug is None:
-        petition = Petition.objects.featured()
-    else:
-        petition = Petition.objects.published().filter(slug=slug).first()
-    if len(_published_recently) >= _PUBLISHED_RECENTLY_MAX:
-        _published_recently.clear()
-    _published_recently[key] = (now + settings.PAGE_CACHE_SECONDS, petition)
-    return petition
+
+    def query() -> Petition | None:
+        if slug is None:
+            return Petition.objects.featured()
+        return Petition.objects.published().filter(slug=slug).first()
+
+    return _published_recently.get_or_make(slug or "", query, now=_clock(), fresh=fresh)
 
 
+@functools.cache
 def _takes_signatures_sql() -> str:
     meta = Petition._meta
     column = {name: meta.get_field(name).column for name in ("is_open", "published_at")}

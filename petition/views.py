@@ -1,7 +1,6 @@
 import time
 
 from csp.decorators import csp_replace
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -14,6 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from petition.kept import KeptInProcess
 from petition.markup import plain_summary, render_campaign
 from petition.models import FootnoteText, Petition
 from petition.services import petition_published
@@ -28,11 +28,10 @@ OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 _CSRF_SLOT = "csrf0token0slot0"
 _RENDERED_AT_SLOT = "rendered0at0slot0"
 
-# (petition, version, language, host, path) -> (good until, page as UTF-8).
-# Private to the process and kept as bytes: a shared cache would cost a
-# network round trip and a copy for about as long as rendering takes.
-_rendered_pages: dict[tuple, tuple[float, bytes]] = {}
-_RENDERED_PAGES_MAX = 500
+# (petition, version, language, host, path) -> the page as UTF-8. Private to
+# the process and kept as bytes: a shared cache would cost a network round
+# trip and a copy for about as long as rendering takes.
+_rendered_pages: KeptInProcess[bytes] = KeptInProcess(max_entries=500)
 
 
 def rendered_pages_forget() -> None:
@@ -50,17 +49,13 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
         request.get_host(),
         request.path,
     )
-    now = time.monotonic()
-    kept = _rendered_pages.get(key)
-    if kept is None or kept[0] <= now:
-        if len(_rendered_pages) >= _RENDERED_PAGES_MAX:
-            _rendered_pages.clear()
-        page = _render_petition_page(request, petition).encode()
-        kept = _rendered_pages[key] = (now + settings.PAGE_CACHE_SECONDS, page)
-    page = (
-        kept[1]
-        .replace(_CSRF_SLOT.encode(), get_token(request).encode())
-        .replace(_RENDERED_AT_SLOT.encode(), rendered_at_token().encode())
+    page = _rendered_pages.get_or_make(
+        key,
+        lambda: _render_petition_page(request, petition).encode(),
+        now=time.monotonic(),
+    )
+    page = page.replace(_CSRF_SLOT.encode(), get_token(request).encode()).replace(
+        _RENDERED_AT_SLOT.encode(), rendered_at_token().encode()
     )
     response = HttpResponse(page)
     # The form carries this visitor's CSRF token: no shared cache may keep

@@ -5,6 +5,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from math import floor, log10
 
 from django.conf import settings
@@ -300,18 +301,17 @@ def _email_signer(
     if not first and not _may_email(signature):
         logger.info("Email to signature %s skipped: hourly limit reached", signature.pk)
         return False
+    enqueue = partial(
+        send_signature_email.enqueue, signature_id=signature.pk, kind=kind.value
+    )
     if _tasks_in_database():
         # The task row commits with the change that asked for it, or not at
         # all: no signature without its email, and one commit, not two.
-        send_signature_email.enqueue(signature_id=signature.pk, kind=kind.value)
+        enqueue()
     else:
         # Elsewhere the email could go before the change commits, or for a
         # change that is rolled back.
-        transaction.on_commit(
-            lambda: send_signature_email.enqueue(
-                signature_id=signature.pk, kind=kind.value
-            )
-        )
+        transaction.on_commit(enqueue)
     return True
 
 

@@ -184,3 +184,14 @@ def test_redis_counter_still_counts_where_redis_allows_no_scripts(caplog):
         assert "refused a Lua script" in caplog.text
     finally:
         redis.close()
+
+
+@pytest.mark.django_db
+def test_made_up_addresses_cannot_grow_what_a_process_keeps(client, seed_campaign):
+    from petition.services import _published_recently
+
+    for n in range(600):
+        assert client.get(f"/p/no-such-petition-{n}/count.json").status_code == 404
+
+    assert len(_published_recently._entries) <= 256
+    assert client.get(COUNT_URL).json()["open"] is True  # the real one still found
