@@ -5,7 +5,11 @@
 # Migrate (once per release): docker run --env-file .env petition python manage.py migrate
 # Email worker (TASKS_BACKEND=database): docker run --env-file .env petition python manage.py run_worker --queue-name email
 
-FROM python:3.11-slim-bookworm AS build
+# 3.11.10 and later carry the fix for quadratic cookie parsing
+# (CVE-2024-7592); the build stops on a base image without it.
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+FROM ${PYTHON_IMAGE} AS build
+RUN python -c 'import sys, http.cookies as c; sys.exit(sys.version_info < (3, 11) or not hasattr(c, "_unquote_sub"))'
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -22,7 +26,7 @@ RUN pybabel compile --domain django --directory locale \
     && SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
     && python -m compileall -q /app /opt/venv
 
-FROM python:3.11-slim-bookworm AS runtime
+FROM ${PYTHON_IMAGE} AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \

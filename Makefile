@@ -1,12 +1,20 @@
 # Two commands for a newcomer: `make run` and `make test`.
 # Everything else here is what those two are made of.
 
-PYTHON ?= python3
+# A Python 3.11+ whose http.cookies has the fix for quadratic cookie parsing
+# (CVE-2024-7592, in every request's Cookie header): upstream 3.11.10 and
+# later, or a distribution's build with the fix backported (Debian's
+# python3.11 3.11.2-6+deb12u4 and later). The fix itself is checked, not
+# the version number, which a backport leaves unchanged.
+HAS_COOKIE_FIX := import sys, http.cookies as c; sys.exit(sys.version_info < (3, 11) or not hasattr(c, "_unquote_sub"))
+PYTHON ?= $(firstword $(foreach p,python3.11 /usr/bin/python3.11 python3,$(shell $(p) -c '$(HAS_COOKIE_FIX)' 2>/dev/null && echo $(p))))
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# make run only: the embedded default with debugging on.
-DEV_ENV := DEBUG=true
+# make run only: the embedded default with debugging on; PORT=8001 serves
+# on another port, and the links in emails follow it.
+PORT ?= 8000
+DEV_ENV := DEBUG=true SITE_URL=http://127.0.0.1:$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint format install messages migrate lock check-deploy audit clean bench bench-smoke bench-admin
@@ -21,8 +29,8 @@ help:
 	@echo "make bench-admin - organizer pages at a million signatures (PostgreSQL)"
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-		{ echo "Python 3.11 or newer is needed (set PYTHON=python3.11)"; exit 1; }
+	@test -n "$(PYTHON)" && $(PYTHON) -c '$(HAS_COOKIE_FIX)' || \
+		{ echo "Python 3.11.10 or newer is needed (or a build with the fix for CVE-2024-7592); set PYTHON=..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(INSTALLED): $(BIN)/python requirements-dev.lock
@@ -41,7 +49,7 @@ migrate: messages
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: messages
 	$(BIN)/python -m pytest
@@ -55,8 +63,8 @@ format: install
 	$(BIN)/ruff format .
 
 lock: install
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet -o requirements.lock
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11.10 --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11.10 --quiet -o requirements-dev.lock
 
 # The production settings must pass Django's deployment checklist.
 check-deploy: install
