@@ -173,9 +173,7 @@ class SignatureAdmin(admin.ModelAdmin):
     list_display = [
         "full_name",
         "email",
-        "postal_code",
-        "province",
-        "country_name",
+        "place",
         "status",
         "wants_updates",
         "show_name_publicly",
@@ -218,14 +216,30 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # signatures come from signers, never from the admin
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # Not Django's "Select signature to change": nobody edits a signature,
+        # and in French that title runs under the tool buttons beside it.
+        return super().changelist_view(
+            request, {"title": _("Signatures"), **(extra_context or {})}
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return CalendarQuerySet(self.model, using=self.model.objects.db).order_by(
             *self.get_ordering(request)
         )
 
-    @admin.display(description=_("country"), ordering="country")
-    def country_name(self, signature: Signature) -> str:
-        return _country_names(get_language()).get(signature.country, signature.country)
+    @admin.display(description=_("where"), ordering="postal_code")
+    def place(self, signature: Signature) -> str:
+        """Postal code and province, or the country outside Canada, in one
+        column: three would not fit the list on a laptop screen."""
+        where = (
+            signature.province
+            if signature.country == "CA"
+            else _country_names(get_language()).get(
+                signature.country, signature.country
+            )
+        )
+        return " · ".join(part for part in (signature.postal_code, where) if part)
 
     def get_search_results(self, request, queryset, search_term):
         """Each kind of term through an index: a full scan per keystroke would
