@@ -432,6 +432,12 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_erase_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("signatures.delete_signature")
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # "Change" lets organizers moderate from the list; one signature's own
+        # page is for viewing only (every field is read-only), so Django shows
+        # it without Save buttons and refuses a POST to it.
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Deleting goes through "erase", which asks for a reason and is recorded.
         return False

@@ -153,3 +153,19 @@ def test_petition_list_with_its_tools_fits_a_1366_pixel_screen(
 
     expect(page.get_by_role("link", name="Delivery report")).to_be_in_viewport()
     assert fits(hidden_to_the_right(page)), hidden_to_the_right(page)
+
+
+def test_a_signature_page_offers_no_save_button(page, live_server, organizer):
+    """Organizers see every field of a signature and can type into none:
+    a Save button there would only pretend."""
+    signature = SignatureFactory(
+        petition=Petition.objects.get(slug=SEED_SLUG), full_name="Amira Haddad"
+    )
+
+    page.goto(f"{live_server.url}/admin/signatures/signature/{signature.pk}/change/")
+
+    expect(page.get_by_text("Amira Haddad").first).to_be_visible()
+    submit_row = page.locator(".submit-row")
+    expect(submit_row.get_by_role("button")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save")).to_have_count(0)
+    expect(submit_row.get_by_role("link", name="Close")).to_be_visible()
