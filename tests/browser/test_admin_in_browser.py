@@ -1,14 +1,18 @@
 """The organizers' side in Chromium: every form they can reach, pressed the
 way they press it, and the lists on a common laptop screen."""
 
+import csv
 import io
+import json
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from petition.models import Petition
+from signatures.models import ModerationAction, Signature
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
 
@@ -169,3 +173,171 @@ def test_a_signature_page_offers_no_save_button(page, live_server, organizer):
     expect(submit_row.get_by_role("button")).to_have_count(0)
     expect(page.get_by_role("button", name="Save")).to_have_count(0)
     expect(submit_row.get_by_role("link", name="Close")).to_be_visible()
+
+
+def test_new_organizer_chooses_a_password_from_the_printed_link_and_logs_in(
+    page, live_server, refusals
+):
+    link = new_organizer("new.organizer@example.org")
+
+    page.goto(live_server.url + link)
+    page.get_by_label("New password").fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Change my password").click()
+    expect(page.get_by_role("heading", name="Password reset complete")).to_be_visible()
+
+    log_in(page, live_server, "new.organizer@example.org")
+    expect(page.get_by_role("heading", name="Campaigns and signatures")).to_be_visible()
+    assert refusals == []
+
+
+def apply_action(page, live_server, names: list[str], action: str) -> None:
+    """Tick these signers in the list and run an action on them."""
+    page.goto(f"{live_server.url}/admin/signatures/signature/")
+    for name in names:
+        page.get_by_role(
+            "checkbox", name=f"Select this object for an action - {name}"
+        ).check()
+    page.get_by_role("combobox", name="Action").select_option(label=action)
+    page.get_by_role("button", name="Go").click()
+
+
+def message(page):
+    return page.locator(".messagelist")
+
+
+def test_organizer_runs_every_moderation_action_and_its_page(
+    page, live_server, organizer, refusals
+):
+    petition = Petition.objects.get(slug=SEED_SLUG)
+    pending = SignatureFactory(petition=petition, full_name="Pat Pending", pending=True)
+    real = SignatureFactory(petition=petition, full_name="Rae Real")
+    leaving = SignatureFactory(petition=petition, full_name="Eli Erase")
+
+    apply_action(page, live_server, ["Rae Real"], "Invalidate selected signatures")
+    page.get_by_label("Reason").fill("Looked like a bot")
+    page.get_by_role("button", name="Invalidate").click()
+    expect(message(page)).to_contain_text("1 signature invalidated")
+    real.refresh_from_db()
+    assert real.status == "invalidated"
+
+    apply_action(
+        page, live_server, ["Rae Real"], "Restore selected invalidated signatures"
+    )
+    expect(page.get_by_text("This applies to 1 signature.")).to_be_visible()
+    page.get_by_role("button", name="Restore").click()
+    expect(message(page)).to_contain_text("1 signature restored.")
+    real.refresh_from_db()
+    assert real.status == "confirmed"
+
+    apply_action(
+        page,
+        live_server,
+        ["Pat Pending"],
+        "Resend the confirmation email to selected pending signers",
+    )
+    page.get_by_role("button", name="Resend").click()
+    expect(message(page)).to_contain_text("Confirmation email resent to 1 pending")
+    assert [m.to for m in mail.outbox] == [[pending.email]]
+
+    apply_action(
+        page,
+        live_server,
+        ["Eli Erase"],
+        "Erase selected signers’ personal data (on their request)",
+    )
+    expect(page.get_by_text("cannot be undone")).to_be_visible()
+    page.get_by_label("Reason").fill("Asked by email")
+    page.get_by_role("button", name="Erase for good").click()
+    expect(message(page)).to_contain_text("1 signature and its personal data erased")
+    assert not Signature.objects.filter(pk=leaving.pk).exists()
+    assert refusals == []
+
+
+def test_organizer_invalidates_a_burst_from_one_domain(
+    page, live_server, organizer, refusals
+):
+    petition = Petition.objects.get(slug=SEED_SLUG)
+    bots = [
+        SignatureFactory(petition=petition, email=f"bot{n}@spam.example")
+        for n in range(3)
+    ]
+    person = SignatureFactory(petition=petition, email="person@example.org")
+
+    page.goto(f"{live_server.url}/admin/signatures/signature/")
+    page.get_by_role("link", name="Invalidate from one source").click()
+    page.get_by_label("Email domain").fill("spam.example")
+    page.get_by_label("Reason").fill("Burst from a throwaway domain")
+    page.get_by_role("button", name="Count matching signatures").click()
+    expect(page.get_by_text("3 signatures match.")).to_be_visible()
+    page.get_by_role("button", name="Invalidate them").click()
+
+    expect(message(page)).to_contain_text("3 signatures invalidated.")
+    assert {
+        s.status for s in Signature.objects.filter(pk__in=[b.pk for b in bots])
+    } == {"invalidated"}
+    person.refresh_from_db()
+    assert person.status == "confirmed"
+    assert refusals == []
+
+
+def downloaded(download) -> str:
+    with open(download.path(), encoding="utf-8-sig") as file:
+        return file.read()
+
+
+def test_organizer_exports_signatures_and_one_persons_data(
+    page, live_server, organizer, refusals
+):
+    petition = Petition.objects.get(slug=SEED_SLUG)
+    SignatureFactory(petition=petition, full_name="Ana Ontario", province="ON")
+    SignatureFactory(
+        petition=petition,
+        full_name="Quentin Québec",
+        email="quentin@example.org",
+        province="QC",
+    )
+    SignatureFactory(petition=petition, full_name="Pat Pending", pending=True)
+
+    # The list's "Export CSV", with the columns chosen.
+    page.goto(f"{live_server.url}/admin/signatures/signature/")
+    page.get_by_role("link", name="Export CSV").click()
+    page.get_by_role("checkbox", name="Postal code").uncheck()
+    with page.expect_download() as export:
+        page.get_by_role("button", name="Download CSV").click()
+    rows = list(csv.reader(io.StringIO(downloaded(export.value))))
+    assert "Postal code" not in rows[0]
+    assert sorted(row[0] for row in rows[1:]) == ["Ana Ontario", "Quentin Québec"]
+
+    # The export action on ticked rows leads to the same page.
+    apply_action(
+        page, live_server, ["Quentin Québec"], "Export confirmed signatures as CSV"
+    )
+    with page.expect_download() as export:
+        page.get_by_role("button", name="Download CSV").click()
+    rows = list(csv.reader(io.StringIO(downloaded(export.value))))
+    assert [row[0] for row in rows[1:]] == ["Quentin Québec"]
+
+    # A subject access request, from the tool page and as an action.
+    page.goto(f"{live_server.url}/admin/signatures/signature/")
+    page.get_by_role("link", name="Data held about one person").click()
+    page.get_by_label("Email address").fill("Quentin@Example.org")
+    with page.expect_download() as held:
+        page.get_by_role("button", name="Download JSON").click()
+    assert "Quentin Québec" in downloaded(held.value)
+    json.loads(downloaded(held.value))
+
+    page.goto(f"{live_server.url}/admin/signatures/signature/")
+    page.get_by_role(
+        "checkbox", name="Select this object for an action - Quentin Québec"
+    ).check()
+    page.get_by_role("combobox", name="Action").select_option(
+        label="Export all data held about the selected signers (JSON)"
+    )
+    with page.expect_download() as held:
+        page.get_by_role("button", name="Go").click()
+    assert "quentin@example.org" in downloaded(held.value)
+
+    # Two CSV exports and two data requests, each on record.
+    assert ModerationAction.objects.filter(kind="export").count() == 4
+    assert refusals == []
