@@ -432,9 +432,7 @@ SIGNATURE_MIN_FILL_SECONDS = env_int("SIGNATURE_MIN_FILL_SECONDS", 2)
 SIGNATURE_FORM_MAX_AGE = env_int("SIGNATURE_FORM_MAX_AGE", 6 * 3600, minimum=60)
 # One token serves every form a process shows in the same quarter second: a
 # busy page hands it to many people at once, so the allowance is generous.
-SIGNATURE_FORM_TOKEN_MAX_USES = env_int(
-    "SIGNATURE_FORM_TOKEN_MAX_USES", 50, minimum=1
-)
+SIGNATURE_FORM_TOKEN_MAX_USES = env_int("SIGNATURE_FORM_TOKEN_MAX_USES", 50, minimum=1)
 # How often the count and latest signers are taken afresh from the database.
 # In between, confirmations, invalidations and erasures are tallied as they
 # happen, so the count moves at once; a recount corrects anything the tally
