@@ -33,6 +33,14 @@ PAGES = {
 
 
 @pytest.fixture(autouse=True)
+def _a_slow_machine_still_fills_faster_than_the_threshold(settings):
+    # The page takes its time to load on a busy test machine, and the clock
+    # runs from when the server rendered it: 10 s, not 2, keeps an instant
+    # fill inside the too-fast window however slow the load.
+    settings.SIGNATURE_MIN_FILL_SECONDS = 10
+
+
+@pytest.fixture(autouse=True)
 def _french_reviewed(seed_campaign):
     # The seed's French text arrives as a draft; an organizer publishes it.
     petition = Petition.objects.get(slug=SEED_SLUG)
