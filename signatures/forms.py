@@ -113,6 +113,7 @@ def rendered_at_review(token: str) -> str:
         return Signature.Review.TOKEN_EXPIRED
     except signing.BadSignature:
         return Signature.Review.TOKEN_INVALID
+    # Only tokens we signed get a counter: no more keys than forms we made.
     uses = _token_uses(token)
     if _now() - rendered_at < settings.SIGNATURE_MIN_FILL_SECONDS:
         return Signature.Review.TOO_FAST
