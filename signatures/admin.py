@@ -20,6 +20,7 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -199,8 +200,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "full_name",
         "email",
         "place",
-        "status",
-        "review_reason",
+        "status_and_review",
         "wants_updates",
         "show_name_publicly",
         "language",
@@ -253,6 +253,19 @@ class SignatureAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return CalendarQuerySet(self.model, using=self.model.objects.db).order_by(
             *self.get_ordering(request)
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_and_review(self, signature: Signature) -> str:
+        """The status, and under it why the form looked automated, if it did:
+        one column, where two would not fit the list on a laptop screen."""
+        if not signature.review_reason:
+            return signature.get_status_display()
+        return format_html(
+            '{}<br><span class="review-mark">{}</span>',
+            signature.get_status_display(),
+            _("Marked for review: %(reason)s")
+            % {"reason": signature.get_review_reason_display()},
         )
 
     @admin.display(description=_("where"), ordering="postal_code")

@@ -103,7 +103,7 @@ def fits(overflow: dict[str, int]) -> bool:
 
 def long_signatures(petition: Petition, count: int = 30) -> None:
     """Rows as wide as real ones get: long names and addresses, every status,
-    and signers from countries with long names."""
+    some marked for review, and signers from countries with long names."""
     for n in range(count):
         SignatureFactory(
             petition=petition,
@@ -115,6 +115,7 @@ def long_signatures(petition: Petition, count: int = 30) -> None:
             language="fr",
             wants_updates=n % 2 == 0,
             status=["pending", "confirmed", "withdrawn", "invalidated"][n % 4],
+            review_reason="token_invalid" if n % 3 == 0 else "",
         )
     SignatureFactory(
         petition=petition,
