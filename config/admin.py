@@ -1,5 +1,8 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.forms import UsernameField
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
@@ -12,7 +15,16 @@ def _setting(name: str):
 
 
 def _account(group: str, request) -> str:
-    return request.POST.get("username", "").strip().lower()
+    """The account a login attempt is for, as authentication will see it.
+
+    The login form strips the name and NFKC-normalises it, so full-width
+    letters and ligatures (U+FB01 for "fi") reach the same account as their
+    plain spelling, and must count against the same lock. Names here are
+    email addresses, stored in lower case by createorganizer: case is folded
+    too, so varying it buys a guesser no fresh attempts.
+    """
+    name = UsernameField().to_python(request.POST.get("username", "")) or ""
+    return unicodedata.normalize("NFKC", name.casefold())
 
 
 class PetitionAdminSite(admin.AdminSite):

@@ -17,6 +17,8 @@ import traceback
 
 from gunicorn.glogging import Logger as GunicornBaseLogger
 
+from signatures.net import unmapped_ip
+
 # Local parts without "/", "=", "?" and quotes, which in logs mostly belong
 # to the path, query string or Python repr around an address. Each pattern
 # starts only where a run of its characters starts, and is bounded, so a long
@@ -46,7 +48,9 @@ def _key() -> bytes:
 
 
 def hashed_ip(address: str) -> str:
-    digest = hmac.new(_key(), address.encode(), hashlib.sha256).hexdigest()
+    # An IPv4 client seen through an IPv6 socket ("::ffff:203.0.113.5") is
+    # the same client, and hashes the same, as "203.0.113.5".
+    digest = hmac.new(_key(), unmapped_ip(address).encode(), hashlib.sha256).hexdigest()
     return f"ip-{digest[:12]}"
 
 
