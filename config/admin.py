@@ -9,6 +9,8 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from config.views import same_origin_referrer
+
 
 def _setting(name: str):
     return lambda group, request: getattr(settings, name)
@@ -35,6 +37,12 @@ class PetitionAdminSite(admin.AdminSite):
     # Password guessing is slowed per address (every attempt counts) and per
     # account name (only failed attempts count, so nobody can lock an
     # organizer out by sending their name, and logging in costs nothing).
+    def admin_view(self, view, cacheable=False):
+        # Admin addresses carry searches for signers (?q=Jane+Doe, a postal
+        # code): none may reach another site as a referrer.
+        return same_origin_referrer(super().admin_view(view, cacheable))
+
+    @method_decorator(same_origin_referrer)
     @method_decorator(
         ratelimit(
             key="ip",

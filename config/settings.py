@@ -270,6 +270,29 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# Backends that send nothing: email printed to the console (where it lands
+# in the process's log, confirmation links and all) or kept in memory.
+NON_DELIVERING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+# A production site that forgot EMAIL_URL would thank every signer and mail
+# none of them, and write their links into its log: it refuses to start
+# unless this says the console is meant (a trial run, say).
+ALLOW_CONSOLE_EMAIL = env_bool("ALLOW_CONSOLE_EMAIL", False)
+if (
+    not DEBUG
+    and EMAIL_BACKEND in NON_DELIVERING_EMAIL_BACKENDS
+    and not ALLOW_CONSOLE_EMAIL
+):
+    raise ImproperlyConfigured(
+        "Environment variable EMAIL_URL must name a mail server (for example "
+        "smtp+tls://user:password@smtp.example.org:587) when DEBUG is off: "
+        f"{EMAIL_URL.split(':', 1)[0]}:// sends no email, and would print "
+        "signers' addresses and links to the log. Set ALLOW_CONSOLE_EMAIL=true "
+        "if that is really meant."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="petition@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

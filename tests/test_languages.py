@@ -248,7 +248,12 @@ def test_every_interface_string_is_translated_into_french(tmp_path):
             "--ignore=.venv",
         ],
         cwd=copy,
-        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x", "PYTHONPATH": str(copy)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SECRET_KEY": "x",
+            "ALLOW_CONSOLE_EMAIL": "true",
+            "PYTHONPATH": str(copy),
+        },
         check=True,
         capture_output=True,
         timeout=120,
