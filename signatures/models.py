@@ -38,6 +38,18 @@ class Signature(models.Model):
         INVALIDATED = "invalidated", _("invalidated")
         WITHDRAWN = "withdrawn", _("withdrawn by the signer")
 
+    class Review(models.TextChoices):
+        """Why a submission looked automated. It is stored, pending, rather
+        than dropped: a person whose browser filled the form in an instant
+        can still confirm it from their inbox."""
+
+        TOO_FAST = "too_fast", _("too fast")
+        HIDDEN_FIELD = "hidden_field", _("hidden field filled")
+        TOKEN_MISSING = "token_missing", _("form token missing")
+        TOKEN_INVALID = "token_invalid", _("form token invalid")
+        TOKEN_EXPIRED = "token_expired", _("form token expired")
+        TOKEN_OVERUSED = "token_overused", _("form token used too often")
+
     petition = models.ForeignKey(
         Petition,
         on_delete=models.PROTECT,
@@ -69,6 +81,16 @@ class Signature(models.Model):
     invalidated_at = models.DateTimeField(_("invalidated at"), null=True, blank=True)
     invalidation_reason = models.CharField(
         _("reason for invalidation"), max_length=200, blank=True
+    )
+    review_reason = models.CharField(
+        _("marked for review"),
+        max_length=16,
+        choices=Review,
+        blank=True,
+        help_text=_(
+            "Why the signing form looked automated. Kept after confirmation: "
+            "a confirmed signature had a person read its email."
+        ),
     )
     anonymised_at = models.DateTimeField(
         _("anonymised at"),
@@ -117,6 +139,12 @@ class Signature(models.Model):
             models.Index(fields=["email_canonical"], name="signature_email_idx"),
             models.Index(fields=["postal_code"], name="signature_postal_code_idx"),
             models.Index(fields=["ip_hash"], name="signature_ip_hash_idx"),
+            # The admin's "marked for review" filter; only marked rows indexed.
+            models.Index(
+                fields=["review_reason", "created_at"],
+                condition=~Q(review_reason=""),
+                name="signature_review_idx",
+            ),
         ]
 
     def __str__(self) -> str:

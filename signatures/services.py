@@ -51,6 +51,7 @@ def signature_create(
     show_name_publicly: bool,
     language: str,
     ip_address: str,
+    needs_review: str = "",
 ) -> SigningOutcome:
     """Store a signature once per canonical email, and email the signer.
 
@@ -58,8 +59,11 @@ def signature_create(
     signer by email, never on the page, so the form does not reveal who has
     signed. While a signature is unconfirmed, the latest submission replaces
     the earlier one: whoever confirms from the inbox confirms what they typed.
+
+    `needs_review` (a Signature.Review reason) keeps a new signature pending,
+    counted only once its emailed link is used, on every petition.
     """
-    counted_now = not petition.requires_confirmation
+    counted_now = not petition.requires_confirmation and not needs_review
     details = {
         "full_name": full_name,
         "email": email,
@@ -77,6 +81,7 @@ def signature_create(
         email_canonical=canonical_email(email),
         status=Signature.Status.CONFIRMED if counted_now else Signature.Status.PENDING,
         confirmed_at=timezone.now() if counted_now else None,
+        review_reason=needs_review,
         **details,
     )
     try:
@@ -595,6 +600,7 @@ SUBJECT_ACCESS_FIELDS = [
     "confirmed_at",
     "invalidated_at",
     "invalidation_reason",
+    "review_reason",
     "anonymised_at",
     "ip_hash",
 ]

@@ -71,7 +71,7 @@ def fold_plus_tags(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("signatures", "0007_withdrawal_and_anonymisation"),
+        ("signatures", "0008_review_reason"),
     ]
 
     operations = [
