@@ -1,7 +1,14 @@
 # syntax=docker/dockerfile:1
 # Production image: gunicorn serving config.wsgi with config/gunicorn.py.
+# gunicorn never faces the internet: a client sending its request a byte at
+# a time holds one of its threads, and a handful starve the site. nginx goes
+# in front (config/nginx.conf, Debian's nginx package or the nginx image),
+# reading whole requests before passing them on; publish nginx's port, not
+# this one, and set TRUSTED_PROXY_COUNT=1 and FORWARDED_ALLOW_IPS to nginx's
+# address (README, "Production").
 # Build:  docker build -t petition .
-# Run:    docker run --env-file .env -p 8000:8000 petition
+# Run:    docker run --env-file .env --network petition --name app petition
+#         (nginx, on the same network, proxies to app:8000)
 # Migrate (once per release): docker run --env-file .env petition python manage.py migrate
 # Email worker (TASKS_BACKEND=database): docker run --env-file .env petition python manage.py run_worker --queue-name email
 
@@ -23,7 +30,8 @@ COPY . .
 # Hashed, compressed static files baked into the image; the key is a throwaway
 # used only for this command.
 RUN pybabel compile --domain django --directory locale \
-    && SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
+    && SECRET_KEY=collectstatic-only-not-a-secret ALLOW_CONSOLE_EMAIL=true \
+       python manage.py collectstatic --noinput \
     && python -m compileall -q /app /opt/venv
 
 FROM ${PYTHON_IMAGE} AS runtime
@@ -38,6 +46,7 @@ COPY --from=build /opt/venv /opt/venv
 # by the process that runs it.
 COPY --from=build /app /app
 USER app
+# To nginx on the container network; never published to the internet.
 EXPOSE 8000
 # The port follows GUNICORN_BIND; with PostgreSQL down, /healthz answers 503
 # within DATABASE_POOL_TIMEOUT (5 s by default).

@@ -70,7 +70,7 @@ lock: install
 check-deploy: install
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=petition.example.org SITE_URL=https://petition.example.org \
-	DATABASE_URL=postgres://u@db/petition \
+	DATABASE_URL=postgres://u@db/petition EMAIL_URL=smtp+tls://mail.example.org:587 \
 	REDIS_URL=redis://cache:6379/0 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
@@ -86,7 +86,7 @@ clean:
 BENCH_ROWS ?= 1000000
 BENCH_PG ?= postgres://$(shell id -un)@127.0.0.1:5432
 BENCH_ENV := DATABASE_URL=$(BENCH_PG)/petition_bench SECRET_KEY=benchmark-only-not-a-secret \
-	ALLOWED_HOSTS=testserver SECURE_SSL_REDIRECT=false TASKS_BACKEND=immediate
+	ALLOWED_HOSTS=testserver SECURE_SSL_REDIRECT=false TASKS_BACKEND=immediate ALLOW_CONSOLE_EMAIL=true
 bench-admin: install
 	psql "$(BENCH_PG)/postgres" -qc "DROP DATABASE IF EXISTS petition_bench" -c "CREATE DATABASE petition_bench"
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v0

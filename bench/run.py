@@ -80,6 +80,8 @@ def app_env(run_id: str) -> dict[str, str]:
         "GUNICORN_BIND": f"127.0.0.1:{PORT}",
         "GUNICORN_ACCESSLOG": "",
         "LOG_LEVEL": "WARNING",
+        # Confirmation emails stay queued (no worker runs): no mail server.
+        "ALLOW_CONSOLE_EMAIL": "true",
     }
 
 

@@ -1,10 +1,15 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.forms import UsernameField
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
+
+from config.views import same_origin_referrer
 
 
 def _setting(name: str):
@@ -12,7 +17,16 @@ def _setting(name: str):
 
 
 def _account(group: str, request) -> str:
-    return request.POST.get("username", "").strip().lower()
+    """The account a login attempt is for, as authentication will see it.
+
+    The login form strips the name and NFKC-normalises it, so full-width
+    letters and ligatures (U+FB01 for "fi") reach the same account as their
+    plain spelling, and must count against the same lock. Names here are
+    email addresses, stored in lower case by createorganizer: case is folded
+    too, so varying it buys a guesser no fresh attempts.
+    """
+    name = UsernameField().to_python(request.POST.get("username", "")) or ""
+    return unicodedata.normalize("NFKC", name.casefold())
 
 
 class PetitionAdminSite(admin.AdminSite):
@@ -23,6 +37,12 @@ class PetitionAdminSite(admin.AdminSite):
     # Password guessing is slowed per address (every attempt counts) and per
     # account name (only failed attempts count, so nobody can lock an
     # organizer out by sending their name, and logging in costs nothing).
+    def admin_view(self, view, cacheable=False):
+        # Admin addresses carry searches for signers (?q=Jane+Doe, a postal
+        # code): none may reach another site as a referrer.
+        return same_origin_referrer(super().admin_view(view, cacheable))
+
+    @method_decorator(same_origin_referrer)
     @method_decorator(
         ratelimit(
             key="ip",

@@ -30,7 +30,13 @@ def site_name(language: str | None = None) -> str:
 
 def site(request: HttpRequest) -> dict:
     """The site name, and this page in every language for the switcher and
-    the hreflang alternates."""
+    the hreflang alternates.
+
+    Absolute addresses come from SITE_URL, never from the request's Host:
+    pages are cached and shared, so one visitor's Host header (a port, an
+    alias, a forged name) must not end up in everyone's links; and the 400
+    page for a host we refuse renders through here too.
+    """
     context: dict = {"SITE_NAME": site_name()}
     if request.path.startswith(f"/{settings.ADMIN_URL}"):
         return context
@@ -40,7 +46,7 @@ def site(request: HttpRequest) -> dict:
             "code": code,
             "name": get_language_info(code)["name_local"],
             "url": _in_language(request, code),
-            "absolute_url": request.build_absolute_uri(_in_language(request, code)),
+            "absolute_url": settings.SITE_URL + _in_language(request, code),
             "current": code == current,
         }
         for code, _ in settings.LANGUAGES

@@ -17,6 +17,8 @@ import traceback
 
 from gunicorn.glogging import Logger as GunicornBaseLogger
 
+from signatures.net import unmapped_ip
+
 # Local parts without "/", "=", "?" and quotes, which in logs mostly belong
 # to the path, query string or Python repr around an address. Each pattern
 # starts only where a run of its characters starts, and is bounded, so a long
@@ -30,6 +32,14 @@ _EMAIL = re.compile(
 _IP_CANDIDATE = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]{2,60}(?![\w:.])")
 # What django.core.signing produces: value, timestamp and signature, colon-separated.
 _SIGNED_TOKEN = re.compile(r"(?<![\w-])[\w-]{1,200}:[\w-]{4,20}:[\w-]{20,100}")
+# Django's password-reset link (an organizer's "choose a password" link):
+# /password/<user id>/<token>/, and the /password/<user id>/set-password/ it
+# redirects to.
+_RESET_LINK = re.compile(r"(?<=/password/)[^/\s?#\"]{1,100}/[^/\s?#\"]{1,100}(?=/)")
+# A query string, up to the end of the URL it belongs to.
+_QUERY = re.compile(r"\?([^\s\"#]{0,8192})")
+# A parameter's name worth keeping in a log ("q", "p", "status__exact").
+_PARAMETER_NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 # Escapes a link rewriter or a query string may use for "@" and ":".
 _ESCAPES = re.compile(r"%(?:40|3a)", re.IGNORECASE)
 # Beyond this, a log line is cut: nothing worth reading is that long.
@@ -46,7 +56,9 @@ def _key() -> bytes:
 
 
 def hashed_ip(address: str) -> str:
-    digest = hmac.new(_key(), address.encode(), hashlib.sha256).hexdigest()
+    # An IPv4 client seen through an IPv6 socket ("::ffff:203.0.113.5") is
+    # the same client, and hashes the same, as "203.0.113.5".
+    digest = hmac.new(_key(), unmapped_ip(address).encode(), hashlib.sha256).hexdigest()
     return f"ip-{digest[:12]}"
 
 
@@ -74,8 +86,23 @@ def redact(text: str) -> str:
         text = text[:MAX_LENGTH] + " [cut]"
     text = _ESCAPES.sub(lambda m: "@" if m.group(0)[1] == "4" else ":", text)
     text = _SIGNED_TOKEN.sub("[signed-link]", text)
+    text = _RESET_LINK.sub("[reset-link]", text)
     text = _EMAIL.sub(lambda m: f"{m['first']}•••@{m['domain']}", text)
     return _IP_CANDIDATE.sub(_ip, text)
+
+
+def _parameter_names(query: str) -> str:
+    """ "q=Jane+Doe&p=2" -> "q=*&p=*": what was asked for, not the values
+    (an organizer's search for a signer's name, email or postal code)."""
+    return "&".join(
+        f"{name}=*" if has_value and _PARAMETER_NAME.fullmatch(name) else "*"
+        for name, has_value, _ in (part.partition("=") for part in query.split("&"))
+    )
+
+
+def without_query_values(text: str) -> str:
+    """Every URL's query string in `text` cut down to its parameter names."""
+    return _QUERY.sub(lambda match: "?" + _parameter_names(match[1]), text)
 
 
 class RedactPersonalData(logging.Filter):
@@ -99,14 +126,21 @@ class RedactPersonalData(logging.Filter):
 
 
 class GunicornLogger(GunicornBaseLogger):
-    """gunicorn's logger, with the access log's client address hashed and
-    signed links (confirm, manage) cut out of the request line and referrer."""
+    """gunicorn's logger, with the access log's client address hashed, signed
+    and password-reset links cut out of the request line and referrer, and
+    query strings (an organizer's search terms) down to parameter names."""
 
     _REDACTED_ATOMS = ("r", "U", "q", "f", "{referer}i", "{x-forwarded-for}i")
+    _URL_ATOMS = ("r", "f", "{referer}i")
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         atoms["h"] = redact(str(atoms.get("h", "-")))
+        for name in self._URL_ATOMS:
+            if name in atoms:
+                atoms[name] = without_query_values(str(atoms[name]))
+        if atoms.get("q"):
+            atoms["q"] = _parameter_names(str(atoms["q"]))
         for name in self._REDACTED_ATOMS:
             if name in atoms:
                 atoms[name] = redact(str(atoms[name]))

@@ -270,6 +270,29 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# Backends that send nothing: email printed to the console (where it lands
+# in the process's log, confirmation links and all) or kept in memory.
+NON_DELIVERING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+# A production site that forgot EMAIL_URL would thank every signer and mail
+# none of them, and write their links into its log: it refuses to start
+# unless this says the console is meant (a trial run, say).
+ALLOW_CONSOLE_EMAIL = env_bool("ALLOW_CONSOLE_EMAIL", False)
+if (
+    not DEBUG
+    and EMAIL_BACKEND in NON_DELIVERING_EMAIL_BACKENDS
+    and not ALLOW_CONSOLE_EMAIL
+):
+    raise ImproperlyConfigured(
+        "Environment variable EMAIL_URL must name a mail server (for example "
+        "smtp+tls://user:password@smtp.example.org:587) when DEBUG is off: "
+        f"{EMAIL_URL.split(':', 1)[0]}:// sends no email, and would print "
+        "signers' addresses and links to the log. Set ALLOW_CONSOLE_EMAIL=true "
+        "if that is really meant."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="petition@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -407,9 +430,66 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
 
 # --- Signing ----------------------------------------------------------------
 
-# Every signature from one address counts once; at these providers dots and
-# "+tags" in the local part reach the same inbox (domain -> canonical domain).
-EMAIL_CANONICAL_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+# Every signature from one address counts once. At these providers a "+tag"
+# in the local part (jane+news@) reaches the same inbox as the bare address,
+# so it is folded away. Folding is safe even where a provider's page is
+# vague about delivering tags: none of them allows "+" in a mailbox's own
+# name, so folding never merges two people.
+_PLUS_TAG_DOMAINS = (
+    # Gmail: https://support.google.com/mail/answer/7436150 (dots) and
+    # https://support.google.com/a/users/answer/9282734 (+tags).
+    "gmail.com",
+    # Outlook.com, Hotmail, Live, MSN: plus addressing as in Exchange Online,
+    # which runs them: https://learn.microsoft.com/en-us/exchange/recipients-in-exchange-online/plus-addressing-in-exchange-online
+    # (the consumer domains: https://support.microsoft.com/en-us/office/add-or-remove-an-email-alias-in-outlook-com-459b1989-356d-40fa-a689-8f285b13f1f2).
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "hotmail.ca",
+    "live.ca",
+    "outlook.fr",
+    "hotmail.fr",
+    "live.fr",
+    "hotmail.co.uk",
+    "live.co.uk",
+    # iCloud, under its three domains: https://support.apple.com/en-us/118230.
+    # Apple's pages do not describe +tags; iCloud is reported to deliver
+    # them to the bare address (RFC 5233 subaddressing), and folding is safe
+    # either way (above).
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    # Proton "+aliases", at every Proton domain:
+    # https://proton.me/support/creating-aliases and
+    # https://proton.me/support/addresses-and-aliases
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "protonmail.ch",
+    # Fastmail: https://www.fastmail.help/hc/en-us/articles/360060591053
+    # (its subdomain addressing, tag@jane.fastmail.com, is not folded).
+    "fastmail.com",
+    "fastmail.fm",
+    "fastmail.net",
+    "fastmail.org",
+    "fastmail.us",
+    "fastmail.co.uk",
+    "fastmail.com.au",
+    "fastmail.de",
+    "fastmail.in",
+    "fastmail.jp",
+    "fastmail.se",
+    "fastmail.to",
+    "sent.com",
+)
+# Domain -> the domain compared: googlemail.com is Gmail under another name.
+EMAIL_CANONICAL_PROVIDERS = {domain: domain for domain in _PLUS_TAG_DOMAINS} | {
+    "googlemail.com": "gmail.com"
+}
+# Of those, where dots in the local part do not matter either: Gmail only.
+# Elsewhere jane.doe@ and janedoe@ are two people.
+EMAIL_DOTLESS_DOMAINS = {"gmail.com"}
 # Retention (the privacy page states these): signatures that never counted
 # are deleted after this many days (manage.py purge_unconfirmed), and personal
 # data is removed this many days after a petition closes (anonymise_closed).

@@ -5,20 +5,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from config import views as bench_views
+from config.views import same_origin_referrer
 from petition import views as petition_views
 
 urlpatterns = [
     # New organizers choose their password from the link createorganizer prints.
+    # The token in these addresses must reach no other site as a referrer.
     path(
         f"{settings.ADMIN_URL}password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            success_url=reverse_lazy("password_reset_complete")
+        same_origin_referrer(
+            auth_views.PasswordResetConfirmView.as_view(
+                success_url=reverse_lazy("password_reset_complete")
+            )
         ),
         name="password_reset_confirm",
     ),
     path(
         f"{settings.ADMIN_URL}password/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        same_origin_referrer(auth_views.PasswordResetCompleteView.as_view()),
         name="password_reset_complete",
     ),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -1,9 +1,31 @@
+from collections.abc import Callable
+from functools import wraps
+
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import requires_csrf_token
 
 from config.context_processors import site_name
+
+
+def same_origin_referrer(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """No referrer at all to another site, the full one to this site: for
+    pages whose address carries what no other site may read (a
+    password-reset token, an organizer's search for a signer's name). Not
+    "no-referrer": under it Chromium posts the page's own forms with
+    "Origin: null", which Django's CSRF check refuses."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapped
+
 
 # Long enough for a database restart or failover, short enough that a signer
 # who waits is not lost.

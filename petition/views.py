@@ -1,6 +1,7 @@
 import time
 
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -28,7 +29,7 @@ OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 _CSRF_SLOT = "csrf0token0slot0"
 _RENDERED_AT_SLOT = "rendered0at0slot0"
 
-# (petition, version, language, host, path) -> the page as UTF-8. Private to
+# (petition, version, language, path) -> the page as UTF-8. Private to
 # the process and kept as bytes: a shared cache would cost a network round
 # trip and a copy for about as long as rendering takes.
 _rendered_pages: KeptInProcess[bytes] = KeptInProcess(max_entries=500)
@@ -36,6 +37,13 @@ _rendered_pages: KeptInProcess[bytes] = KeptInProcess(max_entries=500)
 
 def rendered_pages_forget() -> None:
     _rendered_pages.clear()
+
+
+def public_url(path: str) -> str:
+    """An absolute link to one of our pages, for pages that are cached and
+    shared (by this process, a CDN, another site): always from SITE_URL, never
+    from the Host header or port of whichever request rendered them first."""
+    return settings.SITE_URL + path
 
 
 def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
@@ -46,7 +54,6 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
         petition.pk,
         petition.updated_at,
         get_language(),
-        request.get_host(),
         request.path,
     )
     page = _rendered_pages.get_or_make(
@@ -84,7 +91,7 @@ def _render_petition_page(request: HttpRequest, petition: Petition) -> str:
             "footnotes": footnotes,
             "summary": plain_summary(text.body),
             # The canonical page is the one in the language actually shown.
-            "canonical_url": request.build_absolute_uri(
+            "canonical_url": public_url(
                 translate_url(petition.get_absolute_url(), text.language)
             ),
             "og_locale": OG_LOCALES.get(text.language, "en_CA"),
@@ -129,7 +136,7 @@ def count_json(request: HttpRequest, slug: str) -> JsonResponse:
             "count": stats.count,
             "goal": stats.goal,
             "open": petition.is_open,
-            "url": request.build_absolute_uri(petition.get_absolute_url()),
+            "url": public_url(petition.get_absolute_url()),
         }
     )
     response["Access-Control-Allow-Origin"] = "*"
@@ -151,6 +158,6 @@ def widget(request: HttpRequest, slug: str) -> HttpResponse:
             "petition": petition,
             "text": petition.text(),
             "stats": petition_stats(petition),
-            "petition_url": request.build_absolute_uri(petition.get_absolute_url()),
+            "petition_url": public_url(petition.get_absolute_url()),
         },
     )

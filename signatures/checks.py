@@ -40,3 +40,26 @@ def public_address_in_production(app_configs, **kwargs) -> list[checks.CheckMess
             id="signatures.W002",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def email_is_delivered_in_production(
+    app_configs, **kwargs
+) -> list[checks.CheckMessage]:
+    """The settings refuse a console backend in production unless
+    ALLOW_CONSOLE_EMAIL says it is meant; even then, say so at every deploy:
+    signers get no confirmation link, and the log holds their addresses."""
+    if settings.DEBUG or settings.EMAIL_BACKEND not in (
+        settings.NON_DELIVERING_EMAIL_BACKENDS
+    ):
+        return []
+    return [
+        checks.Warning(
+            "Email is printed to the console or dropped, not sent: signers "
+            "get no confirmation link, and the log holds their addresses and "
+            "links.",
+            hint="Set EMAIL_URL to your mail server (smtp+tls://...) and "
+            "remove ALLOW_CONSOLE_EMAIL.",
+            id="signatures.W003",
+        )
+    ]

@@ -23,13 +23,24 @@ from signatures.normalize import (
     fold_whitespace,
     has_control_characters,
     us_zip_code,
+    without_disguises,
 )
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@")
-# A scheme, "www.", a slash, or a dot followed by a lowercase top-level domain
-# ("evil.ca", "t.me"); "St.John" and "J.R.R. Tolkien" stay names.
-_LOOKS_LIKE_A_LINK = re.compile(r"(?i:https?:|www\.)|/|\.[a-z]{2,}\b")
+# Searched in a name as a reader sees it (without_disguises): a scheme,
+# "www.", a slash, or a dot followed by what reads as a top-level domain: a
+# lowercase word ("evil.ca", "t.me"), two capitals ("EVIL.CA") or a generic
+# domain spam uses, in any case ("Spam.Com"). A dot before a capitalised
+# word is a name's: "St.John", "J.R.R. Tolkien", "Mr.Li", "ST.JOHN".
+_GENERIC_TLDS = (
+    "com|net|org|info|biz|xyz|top|site|online|shop|store|club|app|dev|link|"
+    "click|live|icu|vip|win|loan|work|page|cloud|email|blog|news|buzz|sbs|cfd|"
+    "cyou|bet|lol|tech|space|website|fun|stream|download"
+)
+_LOOKS_LIKE_A_LINK = re.compile(
+    rf"(?i:https?:|www\.)|/|\.[a-z]{{2,}}\b|\.[A-Z]{{2}}\b|(?i:\.(?:{_GENERIC_TLDS})\b)"
+)
 _RENDERED_AT_SALT = "signatures.form.rendered-at"
 
 
@@ -275,7 +286,10 @@ class SignatureForm(forms.Form):
             raise forms.ValidationError(_("Enter your name."))
         if name.startswith(_FORMULA_STARTS):
             raise forms.ValidationError(_("Your name can’t start with =, +, - or @."))
-        if _LOOKS_LIKE_A_LINK.search(name):
+        visible = without_disguises(name)
+        if not any(char.isalnum() for char in visible):
+            raise forms.ValidationError(_("Enter your name."))
+        if _LOOKS_LIKE_A_LINK.search(visible):
             raise forms.ValidationError(_("Enter your name, not a web address."))
         return name
 

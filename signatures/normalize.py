@@ -41,8 +41,11 @@ def canonical_email(email: str) -> str:
 
     Trimmed and case-folded, with the domain in its ASCII (IDNA) form, so
     "Jane@Bücher.de", "jane@xn--bcher-kva.de" and full-width look-alikes meet;
-    at the providers in EMAIL_CANONICAL_PROVIDERS, also without dots or a
-    "+tag" in the local part.
+    at the providers in EMAIL_CANONICAL_PROVIDERS, also without a "+tag" in
+    the local part, and at those in EMAIL_DOTLESS_DOMAINS (Gmail) without dots.
+
+    Stored as Signature.email_canonical: a change here reaches rows already
+    stored only through a data migration (see signatures' fold_plus_tags).
     """
     text = email.strip()
     try:
@@ -55,8 +58,10 @@ def canonical_email(email: str) -> str:
     domain = domain.lower()
     canonical_domain = settings.EMAIL_CANONICAL_PROVIDERS.get(domain)
     if canonical_domain:
-        local = local.split("+", 1)[0].replace(".", "")
+        local = local.split("+", 1)[0]
         domain = canonical_domain
+        if domain in settings.EMAIL_DOTLESS_DOMAINS:
+            local = local.replace(".", "")
     return f"{local}@{domain}"
 
 
@@ -87,6 +92,45 @@ def province_for_postal_code(postal_code: str) -> str:
 _INVISIBLE = {"\u200b", "\u2028", "\u2029", "\ufeff"} | {
     chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 }
+
+
+# What can hide between the letters of a web address without showing:
+# format characters (zero-width joiners and non-joiners, soft hyphen, word
+# joiner, invisible operators, tags), Hangul fillers, the combining grapheme
+# joiner, variation selectors and the Braille blank.
+_FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u034f", "\u2800"} | {
+    chr(c) for c in [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]
+}
+# What reads, or works in an address bar, as a full stop or a slash once
+# NFKC has done its part (it already turns the full-width U+FF0E, the one-dot
+# leader U+2024 and the small U+FE52 into ".", and the halfwidth U+FF61 into
+# U+3002). The middle dot stays: Catalan names have one ("Paral·lel").
+_LOOK_ALIKES = str.maketrans(
+    {
+        "\u3002": ".",  # ideographic full stop, which browsers take as a dot
+        "\u06d4": ".",  # Arabic full stop
+        "\u2e3c": ".",  # stenographic full stop
+        "\ua4ff": ".",  # Lisu full stop
+        "\u0701": ".",  # Syriac supralinear full stop
+        "\u0702": ".",  # Syriac sublinear full stop
+        "\u2215": "/",  # division slash
+        "\u29f8": "/",  # big solidus
+    }
+)
+
+
+def without_disguises(text: str) -> str:
+    """The text as a reader, or a browser, takes it: compatibility forms
+    folded (NFKC: full-width letters, ligatures), look-alike dots and slashes
+    made plain, invisible fillers removed. For checks only, never stored:
+    the zero-width non-joiner that spells a Persian name is a filler here."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(
+        char
+        for char in text
+        if char not in _FILLERS and unicodedata.category(char) != "Cf"
+    )
+    return text.translate(_LOOK_ALIKES)
 
 
 def has_control_characters(text: str) -> bool:

@@ -14,7 +14,7 @@ from django_ratelimit.exceptions import Ratelimited
 
 from petition.models import Petition
 from petition.services import petition_published, petition_takes_signatures
-from petition.views import published_or_404
+from petition.views import public_url, published_or_404
 from signatures.forms import ResendForm, SignatureForm
 from signatures.net import client_ip
 from signatures.normalize import canonical_email, mask_email
@@ -60,7 +60,7 @@ def _petition_page(
     (and, for the pages after signing, the links to share it)."""
     text = petition.text() if petition else None
     if share:
-        url = request.build_absolute_uri(petition.get_absolute_url())
+        url = public_url(petition.get_absolute_url())
         context |= {
             "share_url": url,
             "share_links": share_links(url=url, title=text.title),

@@ -97,9 +97,13 @@ def migrate(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, log: Path | None = None) -> Iterator[str]:
+def gunicorn(
+    env: dict[str, str], *, log: Path | None = None, host: str = "127.0.0.1"
+) -> Iterator[str]:
     """Serve the app with config/gunicorn.py; yields its base URL. Its log
-    goes to `log` when given, for the test to read."""
+    goes to `log` when given, for the test to read. `host` is the address it
+    binds ("[::ffff:127.0.0.1]" for an IPv6 socket that IPv4 clients reach);
+    the URL yielded is always over 127.0.0.1."""
     port = free_port()
     if log is None:
         # Never an unread pipe: a chatty server would fill it and hang.
@@ -115,7 +119,7 @@ def gunicorn(env: dict[str, str], *, log: Path | None = None) -> Iterator[str]:
             "config.wsgi",
         ],
         cwd=ROOT,
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        env={**env, "GUNICORN_BIND": f"{host}:{port}"},
         stdout=subprocess.DEVNULL,
         stderr=log_file,
     )

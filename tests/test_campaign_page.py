@@ -3,6 +3,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from tests.conftest import SEED_SLUG, TEST_DATA
@@ -261,7 +262,7 @@ def test_link_previews_describe_the_campaign(client):
     assert meta["og:description"].startswith(
         "Ripping screaming children from their mother’s arms."
     )
-    assert meta["og:url"] == f"http://testserver/en/p/{SEED_SLUG}/"
+    assert meta["og:url"] == f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/"
     assert meta["twitter:card"] == "summary"
     assert meta["description"] == meta["og:description"]
 

@@ -1,6 +1,7 @@
 """The public count, progress bar and latest signers."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from signatures import services
@@ -165,7 +166,7 @@ def test_count_endpoint_is_public_cacheable_json(client, seed_campaign):
         "count": 2,
         "goal": 1000,
         "open": True,
-        "url": f"http://testserver/en/p/{SEED_SLUG}/",
+        "url": f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/",
     }
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "stale-while-revalidate=30" in response["Cache-Control"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from django.conf import settings as django_settings
 from django.utils import translation
 
 from signatures.models import Signature
@@ -142,7 +143,7 @@ def test_unreviewed_french_is_never_shown_and_a_note_says_so(client, seed_campai
     assert "lang" not in page.all("article")[0].attrs
     assert page.by_id("id_full_name") is not None
     canonical = next(e for e in page.all("link") if e.attrs.get("rel") == "canonical")
-    assert canonical.attrs["href"] == f"http://testserver/en/p/{SEED_SLUG}/"
+    assert canonical.attrs["href"] == f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/"
 
 
 def test_language_switcher_keeps_the_visitor_on_the_same_page(client, seed_campaign):
@@ -157,8 +158,8 @@ def test_language_switcher_keeps_the_visitor_on_the_same_page(client, seed_campa
         if e.attrs.get("rel") == "alternate"
     }
     assert alternates == {
-        "en-CA": f"http://testserver/en/p/{SEED_SLUG}/sign/",
-        "fr-CA": f"http://testserver/fr/p/{SEED_SLUG}/sign/",
+        "en-CA": f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/sign/",
+        "fr-CA": f"{django_settings.SITE_URL}/fr/p/{SEED_SLUG}/sign/",
     }
 
 
@@ -247,7 +248,12 @@ def test_every_interface_string_is_translated_into_french(tmp_path):
             "--ignore=.venv",
         ],
         cwd=copy,
-        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x", "PYTHONPATH": str(copy)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SECRET_KEY": "x",
+            "ALLOW_CONSOLE_EMAIL": "true",
+            "PYTHONPATH": str(copy),
+        },
         check=True,
         capture_output=True,
         timeout=120,

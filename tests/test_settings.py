@@ -37,6 +37,7 @@ _CONFIG_VARIABLES = [
     "LOG_LEVEL",
     "TASKS_BACKEND",
     "SITE_URL",
+    "ALLOW_CONSOLE_EMAIL",
 ]
 
 
@@ -53,7 +54,7 @@ def read_settings(monkeypatch):
 
 
 def test_no_environment_runs_embedded_with_debug_off(read_settings):
-    config = read_settings(SECRET_KEY="x" * 50)
+    config = read_settings(SECRET_KEY="x" * 50, ALLOW_CONSOLE_EMAIL="true")
 
     assert config["DEBUG"] is False
     assert config["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
@@ -110,7 +111,7 @@ def test_secret_can_come_from_a_file(read_settings, tmp_path):
     secret_file = tmp_path / "secret_key"
     secret_file.write_text("key-from-a-mounted-secret-" + "y" * 40)
 
-    config = read_settings(SECRET_KEY_FILE=str(secret_file))
+    config = read_settings(SECRET_KEY_FILE=str(secret_file), ALLOW_CONSOLE_EMAIL="true")
 
     assert config["SECRET_KEY"] == "key-from-a-mounted-secret-" + "y" * 40
 
@@ -190,3 +191,37 @@ def test_deploy_check_warns_when_emails_would_link_to_localhost():
 
     assert result.returncode != 0
     assert "signatures.W002" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "email_url", [None, "consolemail://", "dummymail://", "memorymail://"]
+)
+def test_production_without_a_mail_server_refuses_to_start(read_settings, email_url):
+    environment = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_URL"}
+    if email_url:
+        environment["EMAIL_URL"] = email_url
+
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
+        read_settings(**environment)
+    assert _manage("check", **environment).returncode != 0
+
+
+def test_console_email_in_production_must_be_asked_for_and_is_warned_about():
+    environment = {
+        **PRODUCTION_ENV,
+        "EMAIL_URL": "consolemail://",
+        "ALLOW_CONSOLE_EMAIL": "true",
+    }
+
+    check = _manage("check", **environment)
+    deploy = _manage("check", "--deploy", "--fail-level", "WARNING", **environment)
+
+    assert check.returncode == 0, check.stderr
+    assert deploy.returncode != 0
+    assert "signatures.W003" in deploy.stderr + deploy.stdout
+
+
+def test_debug_mode_prints_email_without_being_asked(read_settings):
+    config = read_settings(DEBUG="true")
+
+    assert config["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"

@@ -1,6 +1,7 @@
 """Signing the petition through the form, as a supporter would."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.db.models import ProtectedError
 
 from signatures.models import Signature
@@ -437,7 +438,8 @@ def test_thank_you_page_offers_plain_share_links(client):
     ):
         assert any(h.startswith(prefix) for h in hrefs), prefix
     assert (
-        page.by_id("share-url").attrs["value"] == f"http://testserver/en/p/{SEED_SLUG}/"
+        page.by_id("share-url").attrs["value"]
+        == f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/"
     )
     assert all(
         e.attrs.get("src", "").startswith("/static/") for e in page.all("script")

@@ -2,6 +2,7 @@
 absorb read traffic in a surge."""
 
 import pytest
+from django.conf import settings as django_settings
 
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
@@ -21,7 +22,7 @@ def test_widget_shows_the_count_and_a_link_to_sign(client, seed_campaign):
     page = parse_page(response.content.decode())
     assert page.all("progress")[0].attrs["value"] == "3"
     links = [a.attrs["href"] for a in page.all("a")]
-    assert f"http://testserver/en/p/{SEED_SLUG}/#sign" in links
+    assert f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/#sign" in links
     # Links leave the frame: the signer lands on the full page, in a new tab.
     assert all(a.attrs.get("target") == "_blank" for a in page.all("a"))
 

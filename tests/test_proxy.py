@@ -1,0 +1,355 @@
+"""nginx in front of gunicorn, with the configuration we ship
+(config/nginx.conf): slow clients cannot starve the site, the app sees the
+real client address and HTTPS, and the access log keeps no secrets.
+
+Needs Debian's nginx (`apt-get install nginx`) and openssl; skipped without
+them, unless CI or REQUIRE_BROWSER is set (as CI does), when it fails.
+"""
+
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http import client as http_client
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_SLUG
+from tests.servers import ROOT, free_port, gunicorn, http, migrate, server_env
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+OPENSSL = shutil.which("openssl")
+CAMPAIGN = f"/en/p/{SEED_SLUG}/"
+SIGN = f"/en/p/{SEED_SLUG}/sign/"
+SLOW_CLIENTS = 20
+# What a person waiting for the page would still call quick.
+QUICK_SECONDS = 3.0
+
+_missing = [
+    name
+    for name, found in (("nginx", Path(NGINX).exists()), ("openssl", OPENSSL))
+    if not found
+]
+pytestmark = pytest.mark.skipif(
+    bool(_missing) and not (os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER")),
+    reason=f"needs {' and '.join(_missing)} (apt-get install nginx openssl)",
+)
+
+
+def render_nginx_conf(values: dict[str, str]) -> str:
+    """config/nginx.conf with its ${NAME} placeholders filled, as envsubst
+    with the list of names does: nginx's own $variables are left alone."""
+    template = (ROOT / "config" / "nginx.conf").read_text()
+    return re.sub(r"\$\{([A-Z_]+)\}", lambda match: values[match[1]], template)
+
+
+@contextmanager
+def nginx_in_front_of(upstream: str, prefix: Path) -> Iterator[dict[str, int]]:
+    """nginx run as the shipped configuration says, under its own prefix;
+    yields its HTTP and HTTPS ports."""
+    prefix.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            OPENSSL,
+            *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost"),
+            *("-keyout", str(prefix / "key.pem"), "-out", str(prefix / "cert.pem")),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    ports = {"http": free_port(), "https": free_port()}
+    config = prefix / "nginx.conf"
+    config.write_text(
+        render_nginx_conf(
+            {
+                "NGINX_HTTP_LISTEN": f"127.0.0.1:{ports['http']}",
+                "NGINX_HTTPS_LISTEN": f"127.0.0.1:{ports['https']}",
+                "NGINX_TLS_CERTIFICATE": str(prefix / "cert.pem"),
+                "NGINX_TLS_KEY": str(prefix / "key.pem"),
+                "GUNICORN_UPSTREAM": upstream,
+            }
+        )
+    )
+    # As root, nginx would hand its workers to "nobody", who cannot enter a
+    # private temporary directory; as anyone else it runs as that user.
+    directives = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
+    server = subprocess.Popen(
+        [
+            NGINX,
+            "-p",
+            f"{prefix}/",
+            "-e",
+            "error.log",
+            "-c",
+            str(config),
+            "-g",
+            directives,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if http(f"http://127.0.0.1:{ports['http']}/healthz").status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                log = (prefix / "error.log").read_text(errors="replace")
+                raise RuntimeError(f"nginx did not start: {log[-2000:]}")
+            time.sleep(0.1)
+        yield ports
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """gunicorn as configured for production (one worker, two threads here),
+    and nginx in front of it."""
+    directory = tmp_path_factory.mktemp("proxy")
+    env = server_env(
+        f"sqlite:///{directory / 'db.sqlite3'}",
+        TRUSTED_PROXY_COUNT="1",
+        SECURE_SSL_REDIRECT="true",
+        SIGN_RATE_PER_MINUTE="1/m",
+        SIGN_RATE_PER_HOUR="100/h",
+    )
+    migrate(env)
+    with gunicorn(env) as app:
+        upstream = app.removeprefix("http://")
+        with nginx_in_front_of(upstream, directory / "nginx") as ports:
+            yield {
+                "app": app,
+                "http": f"http://127.0.0.1:{ports['http']}",
+                "https_port": ports["https"],
+                "nginx": directory / "nginx",
+            }
+
+
+# --- Slow clients ---------------------------------------------------------------
+
+
+class SlowClients:
+    """Connections that send a request a byte at a time and never finish:
+    half stall in their headers (slowloris), half in a form's body."""
+
+    def __init__(self, port: int, count: int, *, tls: bool = False) -> None:
+        self.port = port
+        self.count = count
+        self.tls = tls
+        self.sockets: list[socket.socket] = []
+        self.stop = threading.Event()
+        self.trickler = threading.Thread(target=self._trickle, daemon=True)
+
+    def __enter__(self) -> "SlowClients":
+        for n in range(self.count):
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+            if self.tls:
+                sock = _unverified().wrap_socket(sock, server_hostname="localhost")
+            if n % 2:
+                sock.sendall(
+                    f"GET {CAMPAIGN} HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".encode()
+                )
+            else:
+                sock.sendall(
+                    f"POST {SIGN} HTTP/1.1\r\nHost: localhost\r\n"
+                    # A browser's cookie and origin, so that Django's CSRF
+                    # check waits for the token in the body.
+                    f"Cookie: csrftoken={'x' * 32}\r\nOrigin: https://localhost\r\n"
+                    "Content-Type: application/x-www-form-urlencoded\r\n"
+                    "Content-Length: 100000\r\n\r\nfull_name=".encode()
+                )
+            self.sockets.append(sock)
+        self.trickler.start()
+        time.sleep(1)  # every connection now held by whoever reads it
+        return self
+
+    def _trickle(self) -> None:
+        while not self.stop.wait(0.5):
+            for sock in self.sockets:
+                # A socket the server closed: that is its defence.
+                with suppress(OSError):
+                    sock.send(b"a")
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.trickler.join()
+        for sock in self.sockets:
+            sock.close()
+
+
+def _unverified() -> ssl.SSLContext:
+    return ssl._create_unverified_context()  # noqa: S323 - our self-signed test certificate
+
+
+def _timed_get(url: str, *, https_port: int | None = None) -> tuple[int, float]:
+    """(status, seconds), or (0, seconds) when no answer came in time."""
+    started = time.monotonic()
+    try:
+        if https_port:
+            connection = http_client.HTTPSConnection(
+                "127.0.0.1",
+                https_port,
+                timeout=QUICK_SECONDS + 2,
+                context=_unverified(),
+            )
+            connection.request("GET", url, headers={"Host": "localhost"})
+            status = connection.getresponse().status
+            connection.close()
+        else:
+            status = _get(url)
+    except (OSError, http_client.HTTPException):
+        status = 0
+    return status, time.monotonic() - started
+
+
+def _get(url: str) -> int:
+    host, path = re.match(r"http://([^/]+)(.*)", url).groups()
+    connection = http_client.HTTPConnection(host, timeout=QUICK_SECONDS + 2)
+    try:
+        connection.request("GET", path, headers={"Host": "localhost"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_slow_clients_leave_the_site_answering_through_nginx(site):
+    # Over HTTPS, as the site is reached: a plain-HTTP form is redirected
+    # before anything reads its body.
+    with SlowClients(site["https_port"], SLOW_CLIENTS, tls=True):
+        health = _timed_get(site["http"] + "/healthz")
+        page = _timed_get(CAMPAIGN, https_port=site["https_port"])
+        again = _timed_get(site["http"] + "/healthz")
+
+    for status, seconds in (health, page, again):
+        assert status == 200
+        assert seconds < QUICK_SECONDS
+
+
+def test_the_same_slow_clients_starve_gunicorn_facing_them_alone(site):
+    """Why nginx is there: gunicorn gives each connection a thread until its
+    request is complete, so a handful of slow ones take every thread."""
+    port = int(site["app"].rsplit(":", 1)[1])
+
+    with SlowClients(port, SLOW_CLIENTS):
+        status, seconds = _timed_get(site["app"] + "/healthz")
+
+    assert status == 0, f"answered {status} in {seconds:.1f} s"
+    # Once they are gone, it answers again.
+    assert _timed_get(site["app"] + "/healthz")[0] == 200
+
+
+# --- What the app learns from nginx ---------------------------------------------
+
+
+def _post_sign_from(source: str, site: dict, forged: str | None = None) -> int:
+    """An (invalid) signing form sent over HTTPS from the loopback address
+    `source`, with a browser's CSRF cookie, token and Origin."""
+    context = _unverified()
+    connection = http_client.HTTPSConnection(
+        "127.0.0.1",
+        site["https_port"],
+        timeout=10,
+        context=context,
+        source_address=(source, 0),
+    )
+    host = f"localhost:{site['https_port']}"
+    try:
+        connection.request("GET", SIGN, headers={"Host": host})
+        page = connection.getresponse()
+        body = page.read().decode()
+        cookie = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie"))[1]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1]
+        headers = {
+            "Host": host,
+            "Origin": f"https://{host}",
+            "Cookie": f"csrftoken={cookie}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        if forged:
+            headers["X-Forwarded-For"] = forged
+        connection.request(
+            "POST", SIGN, body=f"csrfmiddlewaretoken={token}&email=", headers=headers
+        )
+        reply = connection.getresponse()
+        reply.read()
+        return reply.status
+    finally:
+        connection.close()
+
+
+def test_the_app_sees_each_client_address_through_nginx(site):
+    # One attempt a minute per address (invalid forms count too).
+    first = _post_sign_from("127.0.0.2", site)
+    # An invented X-Forwarded-For buys no fresh attempts...
+    forged = _post_sign_from("127.0.0.2", site, forged="203.0.113.50")
+    # ...and a neighbour behind the same nginx is not limited by the first.
+    neighbour = _post_sign_from("127.0.0.3", site)
+
+    assert (first, forged, neighbour) == (200, 429, 200)
+
+
+def test_the_app_knows_https_from_nginx(site):
+    secure = http_client.HTTPSConnection(
+        "127.0.0.1",
+        site["https_port"],
+        timeout=10,
+        context=_unverified(),
+    )
+    secure.request("GET", CAMPAIGN, headers={"Host": "localhost"})
+    page = secure.getresponse()
+    secure.close()
+    plain = http(site["http"] + CAMPAIGN)
+    # A client claiming HTTPS over plain HTTP is not believed.
+    claimed = http(
+        site["http"] + CAMPAIGN,
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"},
+    )
+
+    assert page.status == 200
+    assert page.getheader("Strict-Transport-Security")  # sent over HTTPS only
+    assert plain.status == claimed.status == 301
+    assert plain.headers["Location"].startswith("https://localhost")
+
+
+def test_nginx_access_log_keeps_no_secret_links_or_searches(site):
+    token = "MQ:1tXyZa:abcdefghijklmnopqrstuvwxyz0123"
+    reset = "/admin/password/Mg/c4p7zk-0123456789abcdef0123456789abcdef/"
+    for path in (
+        f"/en/confirm/{token}/",
+        f"/fr/signature/{token}/unsubscribe/",
+        reset,
+        "/admin/signatures/signature/?q=Jolene+Quintero&status__exact=pending",
+        "/en/p/jolene.q@example.org/",
+    ):
+        http(
+            site["http"] + path,
+            headers={"Referer": "https://elsewhere.example/?q=Quintero+K1A+0B1"},
+        )
+    time.sleep(0.5)  # nginx writes its log as each request ends
+
+    log = (site["nginx"] / "access.log").read_text()
+    assert "/en/confirm/[signed-link]/" in log
+    assert "/fr/signature/[signed-link]/unsubscribe/" in log
+    assert "/admin/password/[reset-link]/" in log
+    assert '"GET /admin/signatures/signature/ HTTP/1.1"' in log
+    for secret in ("1tXyZa", "c4p7zk", "Jolene", "Quintero", "K1A", "example.org"):
+        assert secret not in log, secret
+    assert "127.0.0.1" not in log
