@@ -10,7 +10,7 @@ from math import floor, log10
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -41,14 +41,6 @@ from signatures.tasks import may_email as _may_email
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SigningOutcome:
-    created: bool
-    # The new signature; None where the address had one already (this
-    # request does not look it up: see signature_create).
-    signature: Signature | None = None
-
-
 def signature_create(
     *,
     petition: Petition,
@@ -60,7 +52,7 @@ def signature_create(
     show_name_publicly: bool,
     language: str,
     ip_address: str,
-) -> SigningOutcome:
+) -> None:
     """Store a signature once per canonical email, and email the signer.
 
     A submission for an address that already has a signature changes nothing:
@@ -69,10 +61,9 @@ def signature_create(
     Only the inbox's owner can use that link, so no one else can rewrite a
     signature, and the owner's first link still confirms what they typed.
 
-    The request does the same work either way: the insert (failing on the
-    unique constraint for a known address), the held row, one task. Neither
-    the page, nor its timing, nor the statements run tell whether the address
-    had signed.
+    The request does the same work either way: the insert (doing nothing for
+    a known address), the held row, one task. Neither the page, nor its
+    timing, nor the statements run tell whether the address had signed.
     """
     counted_now = not petition.requires_confirmation
     details = {
@@ -96,21 +87,22 @@ def signature_create(
         **details,
     )
     with transaction.atomic():
-        try:
-            # The unique constraint settles races: the second insert of the
-            # same address waits for the first, then fails here.
-            with transaction.atomic():
-                signature.save(force_insert=True)
-            created = True
-        except IntegrityError:
-            created = False
+        # One statement whether or not the address has a row: the unique
+        # constraint settles it (and races: the second insert of the same
+        # address waits for the first), without an error or a savepoint.
+        Signature.objects.bulk_create([signature], ignore_conflicts=True)
         # Held for a new signature too (the task deletes it), so that both
         # cases write the same rows.
         submission = HeldSubmission.objects.create(
             petition=petition, email_canonical=email_canonical, **details
         )
-        _queue(follow_up_submission, submission_id=str(submission.pk), created=created)
-    return SigningOutcome(created=created, signature=signature if created else None)
+        # The task tells which it was: the row it finds has this public id
+        # only if this insert made it.
+        _queue(
+            follow_up_submission,
+            submission_id=str(submission.pk),
+            signature_public_id=str(signature.public_id),
+        )
 
 
 def signature_confirm(

@@ -156,7 +156,7 @@ def _sign_afresh(submission: HeldSubmission) -> Signature | None:
 
 
 @task(queue_name="email")
-def follow_up_submission(submission_id: str, created: bool) -> None:
+def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
     """Email the signer what this submission calls for.
 
     A new signature gets its first email. For an address that had signed, the
@@ -172,7 +172,9 @@ def follow_up_submission(submission_id: str, created: bool) -> None:
     if submission is None:
         return  # erased since
     signature = _signature_at(submission.petition_id, submission.email_canonical)
-    if signature is None and not created:
+    # Made by that submission's own insert, or there before it.
+    created = signature is not None and str(signature.public_id) == signature_public_id
+    if signature is None:
         created, signature = True, _sign_afresh(submission)
     if created:
         if signature is None:
