@@ -612,6 +612,10 @@ SUBJECT_ACCESS_FIELDS = [
     "ip_hash",
 ]
 
+HELD_FIELDS = [
+    field for field in HeldSubmission.DETAILS if field != "petition_version_id"
+]
+
 
 def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
     """Everything held about one email address, on every petition: what an
@@ -635,6 +639,17 @@ def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
         }
         for signature in signatures
     ]
+    # What was typed later with this address, until its link is used or expires.
+    held = [
+        {
+            "petition": submission.petition.title,
+            "submitted_at": submission.created_at.isoformat(),
+            **{field: _json_value(getattr(submission, field)) for field in HELD_FIELDS},
+        }
+        for submission in HeldSubmission.objects.filter(email_canonical=canonical)
+        .select_related("petition")
+        .order_by("created_at")
+    ]
     _record(
         kind=ModerationAction.Kind.EXPORT,
         user=user,
@@ -646,6 +661,7 @@ def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
         "exported_at": timezone.now().isoformat(),
         "site": settings.SITE_URL,
         "signatures": records,
+        "submissions_awaiting_confirmation": held,
     }
 
 

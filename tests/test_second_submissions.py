@@ -266,3 +266,67 @@ def test_the_confirmation_page_is_never_cached_and_keeps_its_link_to_itself(
             "private" in response["Cache-Control"]
             or "max-age=0" in (response["Cache-Control"])
         )
+
+
+def test_what_a_person_asks_we_hold_includes_submissions_awaiting_their_link(sign):
+    from signatures.services import signer_data
+
+    sign(email="jane.doe@gmail.com", **OWNER)
+    sign(email="janedoe@googlemail.com", **STRANGER)
+
+    data = signer_data(email="Jane.Doe@gmail.com", user=None)
+
+    assert [s["full_name"] for s in data["signatures"]] == ["Jane Owner"]
+    held = data["submissions_awaiting_confirmation"]
+    assert [(h["full_name"], h["postal_code"]) for h in held] == [
+        ("Someone Else", "H2X 1Y4")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_each_existing_signature_its_own_public_id():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [
+        ("signatures", "0007_withdrawal_and_anonymisation"),
+        ("petition", "0009_petition_closed_count"),
+    ]
+    after = [("signatures", "0008_public_id_and_held_submissions")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    petition = old_apps.get_model("petition", "Petition").objects.create(
+        slug="before-ids",
+        title="t",
+        addressees="a",
+        body="b",
+        call_to_action="c",
+        published_languages=["en"],
+    )
+    version = old_apps.get_model("petition", "PetitionVersion").objects.create(
+        petition=petition, number=1, content_hash="x"
+    )
+    OldSignature = old_apps.get_model("signatures", "Signature")
+    for n in range(3):
+        OldSignature.objects.create(
+            petition=petition,
+            petition_version=version,
+            full_name=f"Signer {n}",
+            email=f"s{n}@example.org",
+            email_canonical=f"s{n}@example.org",
+            country="CA",
+            language="en",
+            ip_hash="0",
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    ids = list(Signature.objects.values_list("public_id", flat=True))
+    assert len(ids) == 3
+    assert None not in ids
+    assert len(set(ids)) == 3
