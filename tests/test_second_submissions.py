@@ -156,6 +156,29 @@ def test_where_signatures_count_at_once_signing_again_reveals_and_changes_nothin
     assert again.subject.startswith("You have already signed")
 
 
+def test_where_signatures_count_at_once_the_page_is_the_same_for_a_known_address(
+    client, counted_at_once, django_capture_on_commit_callbacks
+):
+    SignatureFactory(
+        petition=counted_at_once,
+        email="known@example.org",
+        status=Signature.Status.WITHDRAWN,
+    )
+    answers = []
+    for email in ("KNOWN@example.org", "new@example.org"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/en/p/{SEED_SLUG}/sign/", form_data(email=email))
+        answers.append(
+            (
+                response.status_code,
+                response["Location"],
+                client.get(response["Location"]).content,
+            )
+        )
+
+    assert answers[0] == answers[1]
+
+
 def test_where_signatures_count_at_once_a_withdrawn_one_comes_back_only_by_its_link(
     sign, press, client, counted_at_once
 ):

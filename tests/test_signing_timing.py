@@ -151,3 +151,23 @@ def test_asking_for_a_new_link_runs_the_same_statements_for_any_address(
     pending = next(m for m in mailoutbox if m.to == ["pending@example.org"])
     client.post(confirmation_link(pending))
     assert Signature.objects.get(email="pending@example.org").status == "confirmed"
+
+
+def test_finished_requests_for_a_link_do_not_keep_the_address(client, settings):
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    client.post(RESEND_URL, {"email": "asked@example.org"})
+    run_worker()
+    assert "asked@example.org" in str(DBTaskResult.objects.get().args_kwargs)
+
+    DBTaskResult.objects.update(
+        finished_at=timezone.now()
+        - timedelta(seconds=settings.SIGNATURE_CONFIRMATION_MAX_AGE, days=2)
+    )
+    call_command("purge_unconfirmed", stdout=StringIO())
+
+    assert DBTaskResult.objects.count() == 0
