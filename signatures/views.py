@@ -230,13 +230,22 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
     group="resend-email",
 )
 def resend(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = published_or_404(slug)
-    if not petition_takes_signatures(petition):
-        # Closed (perhaps a moment ago, by another process): a link would
-        # confirm nothing, so none is sent, and the page says so.
-        return _petition_page(
-            request, "signatures/confirm_closed.html", petition, from_resend=True
-        )
+    petition = petition_published(slug=slug)
+    if petition is None or not petition_takes_signatures(petition):
+        # Closed or unpublished, perhaps a moment ago by another process: a
+        # link would confirm nothing, so none is sent, and the page says so.
+        # The same page for an address where nothing was ever published, so
+        # it tells no one which drafts exist.
+        petition = petition_published(slug=slug, fresh=True)
+        if petition is None or not petition.is_open:
+            return _petition_page(
+                request,
+                "signatures/confirm_closed.html",
+                petition,
+                status=200 if petition else 404,
+                unpublished=petition is None,
+                from_resend=True,
+            )
     form = ResendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         confirmation_resend(petition=petition, email=form.cleaned_data["email"])

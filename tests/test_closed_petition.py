@@ -95,6 +95,30 @@ def test_asking_for_a_new_link_on_a_closed_petition_sends_nothing_and_says_so(
     assert mailoutbox == []
 
 
+def test_asking_for_a_new_link_on_an_unpublished_petition_sends_nothing_and_says_so(
+    client, seed_campaign, signed, mailoutbox, settings
+):
+    settings.TASKS = DATABASE_QUEUE
+    _unpublish(seed_campaign)
+    mailoutbox.clear()
+
+    answers = [
+        client.post(f"/en/p/{slug}/resend/", {"email": "ann@example.org"})
+        for slug in (SEED_SLUG, "never-published")
+    ]
+
+    for response in answers:
+        assert response.status_code == 404
+        assert "no link was sent" in response.content.decode()
+    # A draft's address answers as one where nothing was ever published.
+    # (Each page links to itself in the other language: its own address.)
+    assert answers[0].content.decode().replace(SEED_SLUG, "never-published") == (
+        answers[1].content.decode()
+    )
+    assert DBTaskResult.objects.count() == 0
+    assert mailoutbox == []
+
+
 def test_expired_link_of_a_closed_petition_offers_no_new_link(
     client, seed_campaign, signed, settings
 ):
