@@ -422,8 +422,17 @@ PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default=DEFAULT_FROM_EM
 SIGNATURE_CONFIRMATION_MAX_AGE = env_int(
     "SIGNATURE_CONFIRMATION_MAX_AGE", 7 * 24 * 3600, minimum=60
 )
-# A form sent back sooner than this after it was shown is a bot's.
+# A signing form sent back sooner than this after it was shown, later than
+# SIGNATURE_FORM_MAX_AGE, or with a render-time token already used more than
+# SIGNATURE_FORM_TOKEN_MAX_USES times looks automated. Such a signature is
+# kept pending (its emailed link counts it, where the petition would have
+# counted it at once) and marked for review: a person whose browser filled
+# the form in an instant, or who left the page open overnight, still signs.
 SIGNATURE_MIN_FILL_SECONDS = env_int("SIGNATURE_MIN_FILL_SECONDS", 2)
+SIGNATURE_FORM_MAX_AGE = env_int("SIGNATURE_FORM_MAX_AGE", 6 * 3600, minimum=60)
+# One token serves every form a process shows in the same quarter second: a
+# busy page hands it to many people at once, so the allowance is generous.
+SIGNATURE_FORM_TOKEN_MAX_USES = env_int("SIGNATURE_FORM_TOKEN_MAX_USES", 50, minimum=1)
 # How often the count and latest signers are taken afresh from the database.
 # In between, confirmations, invalidations and erasures are tallied as they
 # happen, so the count moves at once; a recount corrects anything the tally

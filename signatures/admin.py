@@ -82,6 +82,31 @@ class CalendarQuerySet(SignatureQuerySet):
         return [timezone.make_aware(datetime.combine(day, time.min)) for day in days]
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """Signatures whose form looked automated, by reason: "any reason" is
+    the organizers' review queue."""
+
+    title = _("marked for review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("any", _("Any reason")),
+            *Signature.Review.choices,
+            ("none", _("Not marked")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "any":
+            return queryset.exclude(review_reason="")
+        if value == "none":
+            return queryset.filter(review_reason="")
+        if value in Signature.Review.values:
+            return queryset.filter(review_reason=value)
+        return queryset
+
+
 def _reason_field() -> forms.CharField:
     return forms.CharField(
         label=_("Reason"),
@@ -177,6 +202,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "province",
         "country_name",
         "status",
+        "review_reason",
         "wants_updates",
         "show_name_publicly",
         "language",
@@ -185,6 +211,7 @@ class SignatureAdmin(admin.ModelAdmin):
     list_filter = [
         "petition",
         "status",
+        ReviewFilter,
         "province",
         "country",
         "wants_updates",

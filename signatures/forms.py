@@ -1,3 +1,4 @@
+import hashlib
 import re
 import time
 from functools import lru_cache
@@ -5,6 +6,7 @@ from functools import lru_cache
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.forms import BoundField
 from django.forms.utils import flatatt
 from django.utils.html import format_html
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from email_validator import EmailNotValidError, validate_email
 
+from signatures.models import Signature
 from signatures.normalize import (
     canadian_postal_code,
     canonical_email,
@@ -60,14 +63,63 @@ def rendered_at_forget() -> None:
     _recent_rendered_at = (0.0, "")
 
 
+def _rendered_at(token: str) -> float:
+    """When the form was shown; BadSignature if the token is not ours, its
+    subclass SignatureExpired once it is older than SIGNATURE_FORM_MAX_AGE."""
+    rendered_at = signing.loads(
+        token, salt=_RENDERED_AT_SALT, max_age=settings.SIGNATURE_FORM_MAX_AGE
+    )
+    if not isinstance(rendered_at, int | float):
+        raise signing.BadSignature("not a time")
+    return rendered_at
+
+
 def seconds_since_rendered(token: str) -> float | None:
     try:
-        rendered_at = signing.loads(token, salt=_RENDERED_AT_SALT)
+        return _now() - _rendered_at(token)
     except signing.BadSignature:
         return None
-    if not isinstance(rendered_at, int | float):
-        return None
-    return _now() - rendered_at
+
+
+def _token_uses(token: str) -> int:
+    """Count one more use of this form token; how many so far, in a cache
+    shared by every process, so a bot cannot replay one token forever."""
+    # Keyed by a hash: the key stays short whatever was posted.
+    key = "signatures:form-token-uses:" + hashlib.sha256(token.encode()).hexdigest()
+    try:
+        # Most uses are of a token already counted: one round trip.
+        return cache.incr(key)
+    except ValueError:
+        pass
+    # Kept as long as the token is accepted: past that it is expired anyway.
+    if cache.add(key, 1, settings.SIGNATURE_FORM_MAX_AGE):
+        return 1
+    try:
+        return cache.incr(key)  # added by another process meanwhile
+    except ValueError:
+        return 1  # the cache is down: that must not mark everyone for review
+
+
+def rendered_at_review(token: str) -> str:
+    """What is wrong with the form's signed render time, or "" if nothing.
+    Counts the token's use: call once per submission taken."""
+    if not token:
+        return Signature.Review.TOKEN_MISSING
+    try:
+        rendered_at = _rendered_at(token)
+    except signing.SignatureExpired:
+        # A page left open for hours: a person, most likely, but the token is
+        # no longer proof of a recent page.
+        return Signature.Review.TOKEN_EXPIRED
+    except signing.BadSignature:
+        return Signature.Review.TOKEN_INVALID
+    # Only tokens we signed get a counter: no more keys than forms we made.
+    uses = _token_uses(token)
+    if _now() - rendered_at < settings.SIGNATURE_MIN_FILL_SECONDS:
+        return Signature.Review.TOO_FAST
+    if uses > settings.SIGNATURE_FORM_TOKEN_MAX_USES:
+        return Signature.Review.TOKEN_OVERUSED
+    return ""
 
 
 @lru_cache(maxsize=8)
@@ -197,10 +249,12 @@ class SignatureForm(forms.Form):
         label=_("Show my first name publicly as a signer"),
         required=False,
     )
-    # Bots fill every field; people never see this one.
+    # Bots fill every field; people never see this one. Not stripped: a
+    # single space is something filled in too.
     website = forms.CharField(
         label=_("Leave this field empty"),
         required=False,
+        strip=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     rendered_at = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -269,13 +323,13 @@ class SignatureForm(forms.Form):
                 cleaned["postal_code"] = fold_whitespace(postal_code)
         return cleaned
 
-    @property
-    def is_bot(self) -> bool:
-        """Filled the hidden field, or sent the form back too fast to be a person."""
+    def review_reason(self) -> str:
+        """Why this submission looks automated ("" if it does not): the
+        hidden field filled, or the form sent back too fast, too late, too
+        often or without its render time. Call once, on a valid form."""
         if self.cleaned_data.get("website"):
-            return True
-        elapsed = seconds_since_rendered(self.cleaned_data.get("rendered_at", ""))
-        return elapsed is None or elapsed < settings.SIGNATURE_MIN_FILL_SECONDS
+            return Signature.Review.HIDDEN_FIELD
+        return rendered_at_review(self.cleaned_data.get("rendered_at", ""))
 
 
 class ResendForm(forms.Form):

@@ -40,6 +40,18 @@ class Signature(models.Model):
         INVALIDATED = "invalidated", _("invalidated")
         WITHDRAWN = "withdrawn", _("withdrawn by the signer")
 
+    class Review(models.TextChoices):
+        """Why a submission looked automated. It is stored, pending, rather
+        than dropped: a person whose browser filled the form in an instant
+        can still confirm it from their inbox."""
+
+        TOO_FAST = "too_fast", _("too fast")
+        HIDDEN_FIELD = "hidden_field", _("hidden field filled")
+        TOKEN_MISSING = "token_missing", _("form token missing")
+        TOKEN_INVALID = "token_invalid", _("form token invalid")
+        TOKEN_EXPIRED = "token_expired", _("form token expired")
+        TOKEN_OVERUSED = "token_overused", _("form token used too often")
+
     # What links name instead of the sequential key, which would tell how
     # many people have signed.
     public_id = models.UUIDField(
@@ -76,6 +88,16 @@ class Signature(models.Model):
     invalidated_at = models.DateTimeField(_("invalidated at"), null=True, blank=True)
     invalidation_reason = models.CharField(
         _("reason for invalidation"), max_length=200, blank=True
+    )
+    review_reason = models.CharField(
+        _("marked for review"),
+        max_length=16,
+        choices=Review,
+        blank=True,
+        help_text=_(
+            "Why the signing form looked automated. Kept after confirmation: "
+            "a confirmed signature had a person read its email."
+        ),
     )
     anonymised_at = models.DateTimeField(
         _("anonymised at"),
@@ -124,6 +146,12 @@ class Signature(models.Model):
             models.Index(fields=["email_canonical"], name="signature_email_idx"),
             models.Index(fields=["postal_code"], name="signature_postal_code_idx"),
             models.Index(fields=["ip_hash"], name="signature_ip_hash_idx"),
+            # The admin's "marked for review" filter; only marked rows indexed.
+            models.Index(
+                fields=["review_reason", "created_at"],
+                condition=~Q(review_reason=""),
+                name="signature_review_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -160,6 +188,9 @@ class HeldSubmission(models.Model):
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     ip_hash = models.CharField(_("IP address hash"), max_length=64)
+    review_reason = models.CharField(
+        _("marked for review"), max_length=16, choices=Signature.Review, blank=True
+    )
     petition_version = models.ForeignKey(
         PetitionVersion,
         on_delete=models.CASCADE,
@@ -180,6 +211,8 @@ class HeldSubmission(models.Model):
         "language",
         "ip_hash",
         "petition_version_id",
+        # A link used proves the inbox, not the form: the mark stays.
+        "review_reason",
     )
 
     class Meta:

@@ -52,6 +52,7 @@ def signature_create(
     show_name_publicly: bool,
     language: str,
     ip_address: str,
+    needs_review: str = "",
 ) -> None:
     """Store a signature once per canonical email, and email the signer.
 
@@ -64,8 +65,12 @@ def signature_create(
     The request does the same work either way: the insert (doing nothing for
     a known address), the held row, one task. Neither the page, nor its
     timing, nor the statements run tell whether the address had signed.
+
+    `needs_review` (a Signature.Review reason) keeps a new signature pending,
+    counted only once its emailed link is used, on every petition; held, it
+    marks the signature its link confirms.
     """
-    counted_now = not petition.requires_confirmation
+    counted_now = not petition.requires_confirmation and not needs_review
     details = {
         "full_name": full_name,
         "email": email,
@@ -77,6 +82,7 @@ def signature_create(
         "language": language,
         "ip_hash": ip_hash(ip_address),
         "petition_version_id": petition_current_version_id(petition),
+        "review_reason": needs_review,
     }
     email_canonical = canonical_email(email)
     signature = Signature(
@@ -608,6 +614,7 @@ SUBJECT_ACCESS_FIELDS = [
     "confirmed_at",
     "invalidated_at",
     "invalidation_reason",
+    "review_reason",
     "anonymised_at",
     "ip_hash",
 ]

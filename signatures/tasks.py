@@ -139,7 +139,7 @@ def _sign_afresh(submission: HeldSubmission) -> Signature | None:
     petition = submission.petition
     if not petition.is_taking_signatures:
         return None
-    counted_now = not petition.requires_confirmation
+    counted_now = not (petition.requires_confirmation or submission.review_reason)
     signature = Signature(
         petition=petition,
         email_canonical=submission.email_canonical,

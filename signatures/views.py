@@ -107,23 +107,28 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         # is out of date. Show the petition as it is now.
         petition = published_or_404(slug, fresh=True)
     if signing and petition.is_open and form.is_valid():
-        if form.is_bot:
+        data = form.cleaned_data
+        # Looking automated drops no one: the signature waits, pending, for
+        # its emailed link, and organizers see why it was marked.
+        review_reason = form.review_reason()
+        if review_reason:
             logger.info(
-                "Signing form discarded as automated (petition %s)", petition.pk
+                "Signature marked for review: %s (petition %s)",
+                review_reason,
+                petition.pk,
             )
-        else:
-            data = form.cleaned_data
-            signature_create(
-                petition=petition,
-                full_name=data["full_name"],
-                email=data["email"],
-                country=data["country"],
-                postal_code=data["postal_code"],
-                wants_updates=data["wants_updates"],
-                show_name_publicly=data["show_name_publicly"],
-                language=get_language(),
-                ip_address=client_ip(request),
-            )
+        signature_create(
+            petition=petition,
+            full_name=data["full_name"],
+            email=data["email"],
+            country=data["country"],
+            postal_code=data["postal_code"],
+            wants_updates=data["wants_updates"],
+            show_name_publicly=data["show_name_publicly"],
+            language=get_language(),
+            ip_address=client_ip(request),
+            needs_review=review_reason,
+        )
         # Bots see what people see, so they learn nothing from the answer.
         return redirect("signatures:thanks", slug=petition.slug)
     return _petition_page(

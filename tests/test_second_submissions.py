@@ -312,10 +312,10 @@ def test_the_migration_gives_each_existing_signature_its_own_public_id():
     from django.db.migrations.executor import MigrationExecutor
 
     before = [
-        ("signatures", "0007_withdrawal_and_anonymisation"),
+        ("signatures", "0008_review_reason"),
         ("petition", "0009_petition_closed_count"),
     ]
-    after = [("signatures", "0008_public_id_and_held_submissions")]
+    after = [("signatures", "0009_public_id_and_held_submissions")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps
@@ -353,3 +353,19 @@ def test_the_migration_gives_each_existing_signature_its_own_public_id():
     assert len(ids) == 3
     assert None not in ids
     assert len(set(ids)) == 3
+
+
+def test_a_suspicious_second_submission_is_held_and_keeps_its_mark_if_confirmed(
+    sign, press
+):
+    sign(email="jane.doe@gmail.com", **OWNER)
+
+    held = sign(email="janedoe@gmail.com", website="https://spam.example", **STRANGER)
+
+    signature = Signature.objects.get()
+    assert signature.review_reason == ""
+    _as_signed_by_the_owner(signature, "jane.doe@gmail.com")
+    press(confirmation_link(held))
+    signature.refresh_from_db()
+    assert signature.full_name == "Someone Else"
+    assert signature.review_reason == Signature.Review.HIDDEN_FIELD

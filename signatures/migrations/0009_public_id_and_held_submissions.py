@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('petition', '0009_petition_closed_count'),
-        ('signatures', '0007_withdrawal_and_anonymisation'),
+        ('signatures', '0008_review_reason'),
     ]
 
     operations = [
@@ -49,6 +49,7 @@ class Migration(migrations.Migration):
                 ('show_name_publicly', models.BooleanField(default=False, verbose_name='agreed to show first name publicly')),
                 ('language', models.CharField(choices=[('en', 'English'), ('fr', 'French')], max_length=8, verbose_name='language')),
                 ('ip_hash', models.CharField(max_length=64, verbose_name='IP address hash')),
+                ('review_reason', models.CharField(blank=True, choices=[('too_fast', 'too fast'), ('hidden_field', 'hidden field filled'), ('token_missing', 'form token missing'), ('token_invalid', 'form token invalid'), ('token_expired', 'form token expired'), ('token_overused', 'form token used too often')], max_length=16, verbose_name='marked for review')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='submitted at')),
                 ('petition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='petition.petition', verbose_name='petition')),
                 ('petition_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='petition.petitionversion', verbose_name='petition version signed')),
