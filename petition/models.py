@@ -71,6 +71,10 @@ class PetitionQuerySet(models.QuerySet["Petition"]):
     def published(self) -> "PetitionQuerySet":
         return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
 
+    def taking_signatures(self) -> "PetitionQuerySet":
+        """Published and open: signatures, confirmations and links go only here."""
+        return self.published().filter(is_open=True)
+
     def featured(self) -> "Petition | None":
         """The petition the home page shows: the most recently published."""
         return self.published().order_by("-published_at", "-pk").first()
@@ -128,6 +132,16 @@ class Petition(models.Model):
         editable=False,
         help_text=_("Set when the petition closes; starts the retention clock."),
     )
+    closed_count = models.PositiveIntegerField(
+        _("count at closing"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The public count when the petition closed: what its page shows "
+            "from then on."
+        ),
+    )
     published_at = models.DateTimeField(
         _("published at"),
         null=True,
@@ -164,11 +178,19 @@ class Petition(models.Model):
         # Personal data is anonymised a set time after closing (anonymise_closed).
         if self.is_open:
             self.closed_at = None
+            self.closed_count = None
         elif self.closed_at is None:
             self.closed_at = timezone.now()
+            # Frozen here, the one place a petition closes: withdrawals,
+            # erasures and moderation afterwards still change the rows (privacy
+            # requests must work) but no longer the figure the page states.
+            # (A petition made closed has no signatures to count.)
+            self.closed_count = (
+                self.signatures.counted().count() if self.pk is not None else None
+            )
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "is_open" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "closed_at"}
+            kwargs["update_fields"] = {*update_fields, "closed_at", "closed_count"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -194,6 +216,11 @@ class Petition(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None and self.published_at <= timezone.now()
+
+    @property
+    def is_taking_signatures(self) -> bool:
+        """As PetitionQuerySet.taking_signatures, for this instance as loaded."""
+        return self.is_open and self.is_published
 
 
 class Footnote(models.Model):

@@ -377,25 +377,54 @@ class SignatureAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet
     ) -> HttpResponse | None:
         if "apply" not in request.POST:
+            pending = queryset.filter(status=Signature.Status.PENDING)
+            not_open = pending.exclude(
+                petition__in=Petition.objects.taking_signatures()
+            ).count()
             return _intermediate(
                 request,
-                queryset.filter(status=Signature.Status.PENDING),
+                pending,
                 action="resend_confirmation",
                 title=_("Resend the confirmation email"),
                 form=forms.Form(),
                 button=_("Resend"),
+                warning=ngettext(
+                    "%(count)d of them signed a petition that is closed or not "
+                    "published: they will get nothing.",
+                    "%(count)d of them signed a petition that is closed or not "
+                    "published: they will get nothing.",
+                    not_open,
+                )
+                % {"count": not_open}
+                if not_open
+                else "",
             )
-        count = signatures_resend_confirmation(signatures=queryset, user=request.user)
+        outcome = signatures_resend_confirmation(signatures=queryset, user=request.user)
         self.message_user(
             request,
             ngettext(
                 "Confirmation email resent to %(count)d pending signer.",
                 "Confirmation email resent to %(count)d pending signers.",
-                count,
+                outcome.sent,
             )
-            % {"count": count},
+            % {"count": outcome.sent},
             messages.SUCCESS,
         )
+        if outcome.not_open:
+            self.message_user(
+                request,
+                ngettext(
+                    "Nothing was sent to %(count)d pending signer: their petition "
+                    "is closed or not published, so the link would confirm "
+                    "nothing.",
+                    "Nothing was sent to %(count)d pending signers: their petition "
+                    "is closed or not published, so the link would confirm "
+                    "nothing.",
+                    outcome.not_open,
+                )
+                % {"count": outcome.not_open},
+                messages.WARNING,
+            )
 
     @admin.action(
         description=_("Export confirmed signatures as CSV"), permissions=["export"]

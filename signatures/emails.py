@@ -1,6 +1,7 @@
 """Every email the site sends, each from a subject/text/html template triplet
 under templates/emails/, in the signer's language."""
 
+import copy
 import dataclasses
 from email.utils import parseaddr
 from enum import StrEnum
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from config.context_processors import site_name
-from signatures.models import Signature
+from signatures.models import HeldSubmission, Signature
 from signatures.tokens import confirmation_token, manage_token
 
 
@@ -84,8 +85,15 @@ def _sender(language: str) -> str:
 
 
 def build_signature_email(
-    signature: Signature, kind: EmailKind
+    signature: Signature, kind: EmailKind, *, submission: HeldSubmission | None = None
 ) -> EmailMultiAlternatives:
+    """The email about `signature`; with `submission`, the one for what a later
+    submission typed: in its words and language, with a link that applies it."""
+    confirm_token = confirmation_token(signature, submission)
+    if submission is not None:
+        signature = copy.copy(signature)  # shown as it would read, never saved
+        for field in HeldSubmission.DETAILS:
+            setattr(signature, field, getattr(submission, field))
     petition = signature.petition
     language = signature.language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -96,7 +104,7 @@ def build_signature_email(
             "text": petition.text(language),
             "petition_url": _absolute(petition.get_absolute_url()),
             "confirm_url": _absolute(
-                reverse("signatures:confirm", args=[confirmation_token(signature)])
+                reverse("signatures:confirm", args=[confirm_token])
             ),
             "manage_url": _absolute(
                 reverse("signatures:manage", args=[manage_token(signature)])
@@ -127,5 +135,9 @@ def build_signature_email(
     return message
 
 
-def send_signature_email(signature: Signature, kind: EmailKind) -> None:
-    build_signature_email(signature, kind).send(fail_silently=False)
+def send_signature_email(
+    signature: Signature, kind: EmailKind, *, submission: HeldSubmission | None = None
+) -> None:
+    build_signature_email(signature, kind, submission=submission).send(
+        fail_silently=False
+    )

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -50,6 +52,11 @@ class Signature(models.Model):
         TOKEN_EXPIRED = "token_expired", _("form token expired")
         TOKEN_OVERUSED = "token_overused", _("form token used too often")
 
+    # What links name instead of the sequential key, which would tell how
+    # many people have signed.
+    public_id = models.UUIDField(
+        _("public id"), unique=True, default=uuid.uuid4, editable=False
+    )
     petition = models.ForeignKey(
         Petition,
         on_delete=models.PROTECT,
@@ -145,6 +152,77 @@ class Signature(models.Model):
                 condition=~Q(review_reason=""),
                 name="signature_review_idx",
             ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def first_name(self) -> str:
+        return first_name(self.full_name)
+
+
+class HeldSubmission(models.Model):
+    """What a later submission for an address that already has a signature
+    typed. It changes nothing until the link emailed for it is used, so only
+    the owner of the inbox can put their name to it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    petition = models.ForeignKey(
+        Petition,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("petition"),
+    )
+    full_name = models.CharField(_("full name"), max_length=100)
+    email = models.CharField(_("email as typed"), max_length=254)
+    email_canonical = models.CharField(_("canonical email"), max_length=254)
+    country = CountryField(_("country"))
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    province = models.CharField(
+        _("province or territory"), max_length=2, blank=True, choices=PROVINCES
+    )
+    wants_updates = models.BooleanField(_("agreed to campaign updates"), default=False)
+    show_name_publicly = models.BooleanField(
+        _("agreed to show first name publicly"), default=False
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    ip_hash = models.CharField(_("IP address hash"), max_length=64)
+    review_reason = models.CharField(
+        _("marked for review"), max_length=16, choices=Signature.Review, blank=True
+    )
+    petition_version = models.ForeignKey(
+        PetitionVersion,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("petition version signed"),
+    )
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    # The fields a used link copies onto the signature.
+    DETAILS = (
+        "full_name",
+        "email",
+        "country",
+        "postal_code",
+        "province",
+        "wants_updates",
+        "show_name_publicly",
+        "language",
+        "ip_hash",
+        "petition_version_id",
+        # A link used proves the inbox, not the form: the mark stays.
+        "review_reason",
+    )
+
+    class Meta:
+        verbose_name = _("submission awaiting confirmation")
+        verbose_name_plural = _("submissions awaiting confirmation")
+        indexes = [
+            models.Index(
+                fields=["petition", "email_canonical"], name="held_address_idx"
+            ),
+            models.Index(fields=["created_at"], name="held_created_idx"),
         ]
 
     def __str__(self) -> str:

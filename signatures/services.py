@@ -2,7 +2,6 @@
 
 import logging
 import time
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -11,17 +10,19 @@ from math import floor, log10
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
+from django_tasks import TaskResultStatus
+from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from petition.models import Petition
 from petition.services import petition_current_version_id
 from signatures.emails import EmailKind
-from signatures.models import PROVINCES, ModerationAction, Signature
+from signatures.models import PROVINCES, HeldSubmission, ModerationAction, Signature
 from signatures.net import ip_hash
 from signatures.normalize import (
     canonical_email,
@@ -29,15 +30,15 @@ from signatures.normalize import (
     mask_email,
     province_for_postal_code,
 )
-from signatures.tasks import send_signature_email
+from signatures.tally import confirmations_key, tally
+from signatures.tasks import (
+    follow_up_resend,
+    follow_up_submission,
+    send_signature_email,
+)
+from signatures.tasks import may_email as _may_email
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SigningOutcome:
-    signature: Signature
-    created: bool
 
 
 def signature_create(
@@ -52,16 +53,22 @@ def signature_create(
     language: str,
     ip_address: str,
     needs_review: str = "",
-) -> SigningOutcome:
+) -> None:
     """Store a signature once per canonical email, and email the signer.
 
-    A second signing with the same address stores no new row and tells the
-    signer by email, never on the page, so the form does not reveal who has
-    signed. While a signature is unconfirmed, the latest submission replaces
-    the earlier one: whoever confirms from the inbox confirms what they typed.
+    A submission for an address that already has a signature changes nothing:
+    what it typed is held apart, and the email sent for it (by the background
+    task, which alone looks the address up) carries a link that applies it.
+    Only the inbox's owner can use that link, so no one else can rewrite a
+    signature, and the owner's first link still confirms what they typed.
+
+    The request does the same work either way: the insert (doing nothing for
+    a known address), the held row, one task. Neither the page, nor its
+    timing, nor the statements run tell whether the address had signed.
 
     `needs_review` (a Signature.Review reason) keeps a new signature pending,
-    counted only once its emailed link is used, on every petition.
+    counted only once its emailed link is used, on every petition; held, it
+    marks the signature its link confirms.
     """
     counted_now = not petition.requires_confirmation and not needs_review
     details = {
@@ -75,73 +82,87 @@ def signature_create(
         "language": language,
         "ip_hash": ip_hash(ip_address),
         "petition_version_id": petition_current_version_id(petition),
+        "review_reason": needs_review,
     }
+    email_canonical = canonical_email(email)
     signature = Signature(
         petition=petition,
-        email_canonical=canonical_email(email),
+        email_canonical=email_canonical,
         status=Signature.Status.CONFIRMED if counted_now else Signature.Status.PENDING,
         confirmed_at=timezone.now() if counted_now else None,
-        review_reason=needs_review,
         **details,
     )
-    try:
-        # The unique constraint settles races: the second insert of the same
-        # address waits for the first, then fails here.
-        with transaction.atomic():
-            signature.save(force_insert=True)
-            if counted_now:
-                transaction.on_commit(lambda: _tally(petition.pk, 1))
-            _email_signer(
-                signature,
-                EmailKind.THANKS if counted_now else EmailKind.CONFIRM,
-                first=True,
-            )
-    except IntegrityError:
-        existing = Signature.objects.filter(
-            petition=petition, email_canonical=signature.email_canonical
-        ).first()
-        if existing is None:
-            raise
-        kind = _kind_for_repeat(existing)
-        same_row = Signature.objects.filter(pk=existing.pk, status=existing.status)
-        if existing.status == Signature.Status.PENDING:
-            # Signed again: the retention clock starts again too.
-            same_row.update(**details, created_at=timezone.now())
-        elif existing.status == Signature.Status.WITHDRAWN and same_row.update(
-            **details,
-            status=signature.status,
-            confirmed_at=signature.confirmed_at,
-            created_at=timezone.now(),
-        ):
-            # Signing again after withdrawing: a new signature in all but its row.
-            kind = EmailKind.THANKS if counted_now else EmailKind.CONFIRM
-            if counted_now:
-                transaction.on_commit(lambda: _tally(petition.pk, 1))
-        _email_signer(existing, kind)
-        return SigningOutcome(existing, created=False)
-    return SigningOutcome(signature, created=True)
+    with transaction.atomic():
+        # One statement whether or not the address has a row: the unique
+        # constraint settles it (and races: the second insert of the same
+        # address waits for the first), without an error or a savepoint.
+        Signature.objects.bulk_create([signature], ignore_conflicts=True)
+        # Held for a new signature too (the task deletes it), so that both
+        # cases write the same rows.
+        submission = HeldSubmission.objects.create(
+            petition=petition, email_canonical=email_canonical, **details
+        )
+        # The task tells which it was: the row it finds has this public id
+        # only if this insert made it.
+        _queue(
+            follow_up_submission,
+            submission_id=str(submission.pk),
+            signature_public_id=str(signature.public_id),
+        )
 
 
-def signature_confirm(*, signature: Signature) -> bool:
-    """Count a pending signature. Idempotent: True only the first time."""
-    confirmed = Signature.objects.filter(
-        pk=signature.pk, status=Signature.Status.PENDING
-    ).update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
-    if confirmed:
-        petition_id = signature.petition_id
-        transaction.on_commit(lambda: _tally(petition_id, 1))
-    return bool(confirmed)
+def signature_confirm(
+    *, signature: Signature, submission: HeldSubmission | None = None
+) -> bool:
+    """Count a pending signature, as typed or, with `submission` (from the link
+    emailed for a later submission), with what that submission typed; that
+    link also brings back a withdrawn one. True only the first time. Nothing
+    changes on a petition that is closed or no longer published."""
+    if not signature.petition.is_taking_signatures:
+        return False
+    with transaction.atomic():
+        row = _locked(signature)
+        allowed = {Signature.Status.PENDING}
+        if submission is not None:
+            allowed.add(Signature.Status.WITHDRAWN)
+        if row is None or row.status not in allowed:
+            return False
+        changes = {}
+        if submission is not None:
+            if not HeldSubmission.objects.filter(pk=submission.pk).exists():
+                return False  # erased since, by its signer
+            changes = {
+                field: getattr(submission, field) for field in HeldSubmission.DETAILS
+            }
+        Signature.objects.filter(pk=row.pk).update(
+            status=Signature.Status.CONFIRMED, confirmed_at=timezone.now(), **changes
+        )
+        # Counted now: no other held link may change it.
+        _held_for(row).delete()
+        petition_id = row.petition_id
+        transaction.on_commit(lambda: tally(petition_id, 1))
+    return True
 
 
-def confirmation_resend(*, petition: Petition, email: str) -> None:
-    """Email a fresh link (or an "already counted" note) if this address signed."""
-    signature = Signature.objects.filter(
-        petition=petition, email_canonical=canonical_email(email)
-    ).first()
-    # A withdrawn signer gets nothing: "you had already signed" would be
-    # untrue, and signing again is the way back.
-    if signature is not None and signature.status != Signature.Status.WITHDRAWN:
-        _email_signer(signature, _kind_for_repeat(signature))
+def _held_for(signature: Signature) -> QuerySet[HeldSubmission]:
+    return HeldSubmission.objects.filter(
+        petition_id=signature.petition_id, email_canonical=signature.email_canonical
+    )
+
+
+def confirmation_resend(*, petition: Petition, email: str) -> bool:
+    """Email a fresh link (or an "already counted" note) if this address
+    signed. The background task looks the address up: this request does the
+    same for every address. False, sending nothing, on a petition that is
+    closed or no longer published."""
+    if not petition.is_taking_signatures:
+        return False
+    _queue(
+        follow_up_resend,
+        petition_id=petition.pk,
+        email_canonical=canonical_email(email),
+    )
+    return True
 
 
 # --- Counting ---------------------------------------------------------------
@@ -178,30 +199,14 @@ def progress_goal(count: int, goal: int) -> int:
 # Kept well past their freshness, so a stale value can be served while one
 # process refreshes it.
 _STALE_FOR = 3600
-_DAY = 24 * 3600
 
 
 def _stats_key(petition_id: int) -> str:
     return f"signatures:stats:{petition_id}"
 
 
-def _confirmations_key(petition_id: int) -> str:
-    return f"signatures:confirmations:{petition_id}"
-
-
 def _now() -> float:
     return time.time()
-
-
-def _tally(petition_id: int, delta: int) -> None:
-    """Add to the running tally of changes to the count since the last
-    recount: confirmations up, invalidations and erasures down. The count shown
-    is always the last recount plus this tally, so it moves at once."""
-    key = _confirmations_key(petition_id)
-    cache.add(key, 0, _DAY)
-    with suppress(ValueError):
-        cache.incr(key, delta)
-        cache.touch(key, _DAY)  # incr on a key that just expired leaves no expiry
 
 
 def _tally_after_commit(
@@ -218,7 +223,7 @@ def _tally_after_commit(
     )
     for petition_id, n in per_petition.items():
         transaction.on_commit(
-            lambda petition_id=petition_id, n=n: _tally(petition_id, sign * n)
+            lambda petition_id=petition_id, n=n: tally(petition_id, sign * n)
         )
 
 
@@ -241,12 +246,13 @@ def petition_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
     when the cached figures go stale, one request recounts while the others
     keep serving the stale ones. Confirmations since the last count are added
     from a tally, so a signer who just confirmed sees the count include them.
+    A closed petition shows the count it closed with.
     """
     stats_key = _stats_key(petition.pk)
-    tally_key = _confirmations_key(petition.pk)
+    tally_key = confirmations_key(petition.pk)
     cached = cache.get_many([stats_key, tally_key])
     entry = cached.get(stats_key)
-    tally = cached.get(tally_key, 0)
+    tallied = cached.get(tally_key, 0)
     if entry is None or (
         _now() >= entry["fresh_until"] and cache.add(f"{stats_key}:recount", 1, 30)
     ):
@@ -256,12 +262,16 @@ def petition_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
         entry = {
             "count": count,
             "signers": signers,
-            "tally": tally,
+            "tally": tallied,
             "fresh_until": _now() + settings.SIGNATURE_COUNT_CACHE_SECONDS,
         }
         cache.set(stats_key, entry, _STALE_FOR)
         cache.delete(f"{stats_key}:recount")
-    count = max(0, entry["count"] + tally - entry["tally"])
+    count = max(0, entry["count"] + tallied - entry["tally"])
+    if not petition.is_open and petition.closed_count is not None:
+        # Frozen when it closed: a withdrawal or an erasure since changes the
+        # rows, not the figure the petition closed with.
+        count = petition.closed_count
     return PetitionStats(
         count=count,
         goal=progress_goal(count, petition.goal),
@@ -272,52 +282,24 @@ def petition_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
 # --- Email ------------------------------------------------------------------
 
 
-def _kind_for_repeat(signature: Signature) -> EmailKind:
-    if signature.status == Signature.Status.PENDING:
-        return EmailKind.CONFIRM
-    return EmailKind.ALREADY_SIGNED
-
-
-def _may_email(signature: Signature) -> bool:
-    """At most SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR emails per hour about one
-    signature, so our forms cannot be used to flood someone's inbox."""
-    # Keyed by a hash: the cache never holds the address itself.
-    digest = salted_hmac(
-        "signatures.email-throttle",
-        f"{signature.petition_id}:{signature.email_canonical}",
-    ).hexdigest()
-    key = f"signatures:emails-sent:{digest}"
-    cache.add(key, 0, 3600)
-    try:
-        sent = cache.incr(key)
-        cache.touch(key, 3600)
-    except ValueError:
-        sent = 1
-    return sent <= settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR
-
-
-def _email_signer(
-    signature: Signature, kind: EmailKind, *, first: bool = False
-) -> bool:
-    """Queue an email; False when the hourly allowance for the address is
-    spent. The first email of a new signature always goes, without touching
-    the allowance: the allowance limits repeats, and the busiest path (a new
-    signer) saves three cache round trips."""
-    if not first and not _may_email(signature):
+def _email_signer(signature: Signature, kind: EmailKind) -> bool:
+    """Queue an email; False when the hourly allowance for the address is spent."""
+    if not _may_email(signature):
         logger.info("Email to signature %s skipped: hourly limit reached", signature.pk)
         return False
-    enqueue = partial(
-        send_signature_email.enqueue, signature_id=signature.pk, kind=kind.value
-    )
+    _queue(send_signature_email, signature_id=signature.pk, kind=kind.value)
+    return True
+
+
+def _queue(task: Task, **kwargs) -> None:
     if _tasks_in_database():
         # The task row commits with the change that asked for it, or not at
         # all: no signature without its email, and one commit, not two.
-        enqueue()
+        task.enqueue(**kwargs)
     else:
         # Elsewhere the email could go before the change commits, or for a
         # change that is rolled back.
-        transaction.on_commit(enqueue)
-    return True
+        transaction.on_commit(partial(task.enqueue, **kwargs))
 
 
 def _tasks_in_database() -> bool:
@@ -395,19 +377,26 @@ def signatures_restore(
     return count
 
 
+@dataclass(frozen=True)
+class ResendOutcome:
+    sent: int
+    # Pending signers left alone: their petition is closed or unpublished.
+    not_open: int
+
+
 def signatures_resend_confirmation(
     *, signatures: QuerySet[Signature], user: AbstractBaseUser | None
-) -> int:
+) -> ResendOutcome:
     """Email the confirmation link again to pending signers, within each
-    address's hourly allowance; returns how many emails were queued."""
+    address's hourly allowance; none to those of a petition that is closed
+    or unpublished, whose link would confirm nothing."""
     sent = 0
-    pending = signatures.filter(status=Signature.Status.PENDING).select_related(
-        "petition"
-    )
-    for signature in pending.iterator(chunk_size=1000):
+    pending = signatures.filter(status=Signature.Status.PENDING)
+    taking = pending.filter(petition__in=Petition.objects.taking_signatures())
+    for signature in taking.select_related("petition").iterator(chunk_size=1000):
         sent += _email_signer(signature, EmailKind.CONFIRM)
     _record(kind=ModerationAction.Kind.RESEND, user=user, count=sent)
-    return sent
+    return ResendOutcome(sent=sent, not_open=pending.count() - taking.count())
 
 
 def signatures_erase(
@@ -417,6 +406,13 @@ def signatures_erase(
     erased signatures is kept, in the moderation record."""
     with transaction.atomic():
         _tally_after_commit(signatures, -1)
+        # What their addresses typed since, awaiting confirmation, goes too.
+        for petition_id, email_canonical in signatures.values_list(
+            "petition_id", "email_canonical"
+        ):
+            HeldSubmission.objects.filter(
+                petition_id=petition_id, email_canonical=email_canonical
+            ).delete()
         count, _ = signatures.delete()
         _record(kind=ModerationAction.Kind.ERASE, user=user, count=count, reason=reason)
     return count
@@ -468,7 +464,7 @@ def _locked(signature: Signature) -> Signature | None:
 def _signer_changed_count(row: Signature) -> None:
     petition_id = row.petition_id
     if row.status == Signature.Status.CONFIRMED:
-        transaction.on_commit(lambda: _tally(petition_id, -1))
+        transaction.on_commit(lambda: tally(petition_id, -1))
     if row.show_name_publicly:
         # The first name may be among the latest signers shown: recount now.
         transaction.on_commit(lambda: cache.delete(_stats_key(petition_id)))
@@ -502,6 +498,7 @@ def signature_erase_by_signer(*, signature: Signature) -> bool:
         if row is None:
             return False
         _signer_changed_count(row)
+        _held_for(row).delete()  # what was typed since, awaiting confirmation
         row.delete()
         _record(kind=ModerationAction.Kind.ERASE, user=None, count=1, reason=_BY_SIGNER)
     return True
@@ -521,6 +518,14 @@ def signature_stop_updates(*, signature: Signature) -> bool:
 _BATCH = 5000
 
 
+def _links_expired_before() -> datetime:
+    """A confirmation link expires SIGNATURE_CONFIRMATION_MAX_AGE after its
+    email went, which retries may delay by a few hours: a day's margin."""
+    return timezone.now() - timedelta(
+        seconds=settings.SIGNATURE_CONFIRMATION_MAX_AGE, days=1
+    )
+
+
 def signatures_purge_unconfirmed(*, older_than: timedelta) -> int:
     """Delete signatures that never counted (never confirmed, or withdrawn
     by their signer) once older than `older_than`. Invalidated ones that had
@@ -532,6 +537,14 @@ def signatures_purge_unconfirmed(*, older_than: timedelta) -> int:
     )
     with transaction.atomic():
         count, _ = stale.delete()
+        # Their links have expired: what they held can never apply.
+        HeldSubmission.objects.filter(created_at__lt=_links_expired_before()).delete()
+        # A request for a new link names the address in its task's arguments.
+        DBTaskResult.objects.filter(
+            task_path=follow_up_resend.module_path,
+            status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+            finished_at__lt=_links_expired_before(),
+        ).delete()
         if count:
             _record(
                 kind=ModerationAction.Kind.ERASE,
@@ -549,6 +562,7 @@ def signatures_anonymise_closed(*, closed_for: timedelta) -> int:
     closed = Petition.objects.filter(
         is_open=False, closed_at__lt=timezone.now() - closed_for
     )
+    HeldSubmission.objects.filter(petition__in=closed).delete()
     remaining = Signature.objects.filter(
         petition__in=closed, anonymised_at__isnull=True
     ).order_by("pk")
@@ -605,6 +619,10 @@ SUBJECT_ACCESS_FIELDS = [
     "ip_hash",
 ]
 
+HELD_FIELDS = [
+    field for field in HeldSubmission.DETAILS if field != "petition_version_id"
+]
+
 
 def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
     """Everything held about one email address, on every petition: what an
@@ -628,6 +646,17 @@ def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
         }
         for signature in signatures
     ]
+    # What was typed later with this address, until its link is used or expires.
+    held = [
+        {
+            "petition": submission.petition.title,
+            "submitted_at": submission.created_at.isoformat(),
+            **{field: _json_value(getattr(submission, field)) for field in HELD_FIELDS},
+        }
+        for submission in HeldSubmission.objects.filter(email_canonical=canonical)
+        .select_related("petition")
+        .order_by("created_at")
+    ]
     _record(
         kind=ModerationAction.Kind.EXPORT,
         user=user,
@@ -639,6 +668,7 @@ def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
         "exported_at": timezone.now().isoformat(),
         "site": settings.SITE_URL,
         "signatures": records,
+        "submissions_awaiting_confirmation": held,
     }
 
 

@@ -3,14 +3,18 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from config.redaction import redact
 from signatures import emails
-from signatures.models import Signature
+from signatures.emails import EmailKind
+from signatures.models import HeldSubmission, Signature
+from signatures.tally import tally
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +38,31 @@ def _refused_for_good(error: OSError) -> bool:
 
 
 @task(queue_name="email")
-def send_signature_email(signature_id: int, kind: str, attempt: int = 1) -> None:
+def send_signature_email(
+    signature_id: int, kind: str, attempt: int = 1, submission_id: str = ""
+) -> None:
     signature = (
         Signature.objects.select_related("petition").filter(pk=signature_id).first()
     )
     if signature is None:
         return  # erased since: nothing to send
+    submission = None
+    if submission_id:
+        submission = HeldSubmission.objects.filter(pk=submission_id).first()
+        if submission is None:
+            return  # used, purged or erased since: its link would not work
+    _deliver(signature, EmailKind(kind), submission=submission, attempt=attempt)
+
+
+def _deliver(
+    signature: Signature,
+    kind: EmailKind,
+    *,
+    submission: HeldSubmission | None = None,
+    attempt: int = 1,
+) -> None:
     try:
-        emails.send_signature_email(signature, emails.EmailKind(kind))
+        emails.send_signature_email(signature, kind, submission=submission)
     # smtplib's errors and network failures alike; ValueError: an address the
     # message cannot carry (see emails.build_signature_email), never retried.
     except (OSError, ValueError) as error:
@@ -53,8 +74,8 @@ def send_signature_email(signature_id: int, kind: str, attempt: int = 1) -> None
         )
         logger.warning(
             "Sending %s email for signature %s failed (attempt %s)%s",
-            kind,
-            signature_id,
+            kind.value,
+            signature.pk,
             attempt,
             "; will retry" if can_retry else "",
             exc_info=True,
@@ -62,9 +83,146 @@ def send_signature_email(signature_id: int, kind: str, attempt: int = 1) -> None
         if can_retry:
             send_signature_email.using(
                 run_after=timezone.now() + retry_delay(attempt)
-            ).enqueue(signature_id=signature_id, kind=kind, attempt=attempt + 1)
+            ).enqueue(
+                signature_id=signature.pk,
+                kind=kind.value,
+                attempt=attempt + 1,
+                submission_id=str(submission.pk) if submission else "",
+            )
         # The task's result row keeps the traceback: let it hold no address.
         raise EmailNotSent(redact(f"{type(error).__name__}: {error}")) from None
+
+
+# --- After a signing or a request for a new link -------------------------------
+#
+# The request does the same work for an address that has signed and one that
+# has not (an insert, and this task queued), so neither its answer nor its
+# timing tells them apart. Looking the address up, and deciding what to email,
+# happen here, in the background.
+
+
+def kind_for_repeat(signature: Signature) -> EmailKind:
+    if signature.status == Signature.Status.PENDING:
+        return EmailKind.CONFIRM
+    return EmailKind.ALREADY_SIGNED
+
+
+def may_email(signature: Signature) -> bool:
+    """At most SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR emails per hour about one
+    signature, so our forms cannot be used to flood someone's inbox."""
+    # Keyed by a hash: the cache never holds the address itself.
+    digest = salted_hmac(
+        "signatures.email-throttle",
+        f"{signature.petition_id}:{signature.email_canonical}",
+    ).hexdigest()
+    key = f"signatures:emails-sent:{digest}"
+    cache.add(key, 0, 3600)
+    try:
+        sent = cache.incr(key)
+        cache.touch(key, 3600)
+    except ValueError:
+        sent = 1
+    return sent <= settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR
+
+
+def _signature_at(petition_id: int, email_canonical: str) -> Signature | None:
+    return (
+        Signature.objects.select_related("petition")
+        .filter(petition_id=petition_id, email_canonical=email_canonical)
+        .first()
+    )
+
+
+def _sign_afresh(submission: HeldSubmission) -> Signature | None:
+    """The row that stood in the way is gone (erased since): the submission
+    is a new signature after all. None if the petition no longer takes one."""
+    petition = submission.petition
+    if not petition.is_taking_signatures:
+        return None
+    counted_now = not (petition.requires_confirmation or submission.review_reason)
+    signature = Signature(
+        petition=petition,
+        email_canonical=submission.email_canonical,
+        status=Signature.Status.CONFIRMED if counted_now else Signature.Status.PENDING,
+        confirmed_at=timezone.now() if counted_now else None,
+        **{field: getattr(submission, field) for field in HeldSubmission.DETAILS},
+    )
+    try:
+        with transaction.atomic():
+            signature.save(force_insert=True)
+    except IntegrityError:
+        return None  # signed again meanwhile: that submission's task answers
+    return signature
+
+
+@task(queue_name="email")
+def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
+    """Email the signer what this submission calls for.
+
+    A new signature gets its first email. For an address that had signed, the
+    submission changed nothing: a pending or withdrawn signer gets a link of
+    its own that applies what was typed this time (only the inbox's owner can
+    use it), a counted one is told they had signed already.
+    """
+    submission = (
+        HeldSubmission.objects.select_related("petition")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        return  # erased since
+    signature = _signature_at(submission.petition_id, submission.email_canonical)
+    # Made by that submission's own insert, or there before it.
+    created = signature is not None and str(signature.public_id) == signature_public_id
+    if signature is None:
+        created, signature = True, _sign_afresh(submission)
+    if created:
+        if signature is None:
+            submission.delete()
+            return  # erased since
+        counted = signature.status == Signature.Status.CONFIRMED
+        try:
+            # The first email always goes, outside the hourly allowance,
+            # which limits repeats.
+            _deliver(signature, EmailKind.THANKS if counted else EmailKind.CONFIRM)
+        finally:
+            # Only once this run is over (a failed send is retried by its own
+            # task): a worker killed before this point leaves the task to run
+            # again, which finds everything as it was.
+            if counted:
+                tally(signature.petition_id, 1)
+            # Everything it typed is in the signature itself.
+            submission.delete()
+        return
+    held = signature.status in {Signature.Status.PENDING, Signature.Status.WITHDRAWN}
+    allowed = signature.petition.is_taking_signatures and may_email(signature)
+    try:
+        if not allowed:
+            logger.info("Email to signature %s not sent", signature.pk)
+        elif held:
+            _deliver(signature, EmailKind.CONFIRM, submission=submission)
+        else:
+            _deliver(signature, EmailKind.ALREADY_SIGNED)
+    finally:
+        if not (held and allowed):
+            # No link names it: nothing to keep. (A counted signature does
+            # not change; a closed petition takes no change.)
+            submission.delete()
+
+
+@task(queue_name="email")
+def follow_up_resend(petition_id: int, email_canonical: str) -> None:
+    """A new link, or an "already counted" note, if this address signed."""
+    signature = _signature_at(petition_id, email_canonical)
+    # A withdrawn signer gets nothing: "you had already signed" would be
+    # untrue, and signing again is the way back.
+    if (
+        signature is not None
+        and signature.status != Signature.Status.WITHDRAWN
+        and signature.petition.is_taking_signatures
+        and may_email(signature)
+    ):
+        _deliver(signature, kind_for_repeat(signature))
 
 
 # How many workers may die running one task before it is given up.

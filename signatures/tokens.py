@@ -1,9 +1,17 @@
-"""Signed, expiring confirmation links: no table of tokens to keep or clean."""
+"""Signed, expiring confirmation links: no table of tokens to keep or clean.
+
+Links name a signature by its random public id, never by its sequential key,
+which would tell how many people have signed. Links emailed before that
+(signed key numbers) keep working: manage links never expire.
+"""
+
+import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 
-from signatures.models import Signature
+from signatures.models import HeldSubmission, Signature
 
 _CONFIRM_SALT = "signatures.confirm"
 _MANAGE_SALT = "signatures.manage"
@@ -22,46 +30,90 @@ class ExpiredToken(InvalidToken):
         self.signature = signature
 
 
-def confirmation_token(signature: Signature) -> str:
-    return signing.dumps(signature.pk, salt=_CONFIRM_SALT)
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation link confirms: the signature, and for the link
+    emailed for a later submission, the details that submission typed."""
+
+    signature: Signature
+    submission: HeldSubmission | None = None
 
 
-def signature_from_token(token: str) -> Signature:
+def confirmation_token(
+    signature: Signature, submission: HeldSubmission | None = None
+) -> str:
+    if submission is not None:
+        return signing.dumps({"held": str(submission.pk)}, salt=_CONFIRM_SALT)
+    return signing.dumps(str(signature.public_id), salt=_CONFIRM_SALT)
+
+
+def confirmation_from_token(token: str) -> Confirmation:
     try:
-        pk = signing.loads(
+        payload = signing.loads(
             token, salt=_CONFIRM_SALT, max_age=settings.SIGNATURE_CONFIRMATION_MAX_AGE
         )
     except signing.SignatureExpired:
         # Authentic but old: the signature it names is still worth finding.
-        raise ExpiredToken(
-            _signature(signing.loads(token, salt=_CONFIRM_SALT))
-        ) from None
+        found = _confirmation(signing.loads(token, salt=_CONFIRM_SALT))
+        raise ExpiredToken(found.signature if found else None) from None
     except signing.BadSignature:
         raise InvalidToken from None
-    signature = _signature(pk)
-    if signature is None:
+    found = _confirmation(payload)
+    if found is None:
         raise InvalidToken
-    return signature
+    return found
 
 
-def _signature(pk: object) -> Signature | None:
-    if not isinstance(pk, int):
+def _confirmation(payload: object) -> Confirmation | None:
+    if isinstance(payload, dict):
+        submission = _held(payload.get("held"))
+        if submission is None:
+            return None  # used, expired and purged, or erased since
+        signature = (
+            Signature.objects.select_related("petition")
+            .filter(
+                petition_id=submission.petition_id,
+                email_canonical=submission.email_canonical,
+            )
+            .first()
+        )
+        return Confirmation(signature, submission) if signature else None
+    signature = _signature(payload)
+    return Confirmation(signature) if signature else None
+
+
+def _held(value: object) -> HeldSubmission | None:
+    try:
+        held_id = uuid.UUID(str(value))
+    except ValueError:
         return None
-    return Signature.objects.select_related("petition").filter(pk=pk).first()
+    return HeldSubmission.objects.filter(pk=held_id).first()
+
+
+def _signature(payload: object) -> Signature | None:
+    signatures = Signature.objects.select_related("petition")
+    # bool is an int too, and no key of ours.
+    if isinstance(payload, int) and not isinstance(payload, bool):
+        return signatures.filter(pk=payload).first()  # a link from before
+    try:
+        public_id = uuid.UUID(str(payload))
+    except ValueError:
+        return None
+    return signatures.filter(public_id=public_id).first()
 
 
 def manage_token(signature: Signature) -> str:
     """For the link in every email that lets a signer withdraw, erase or stop
     updates. It does not expire: a signer may act years later."""
-    return signing.dumps(signature.pk, salt=_MANAGE_SALT)
+    return signing.dumps(str(signature.public_id), salt=_MANAGE_SALT)
 
 
 def signature_from_manage_token(token: str) -> Signature:
     try:
-        pk = signing.loads(token, salt=_MANAGE_SALT)
+        payload = signing.loads(token, salt=_MANAGE_SALT)
     except signing.BadSignature:
         raise InvalidToken from None
-    signature = _signature(pk)
+    signature = _signature(payload)
     if signature is None or signature.anonymised_at is not None:
         raise InvalidToken  # erased or anonymised since, or never ours
     return signature

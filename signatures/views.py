@@ -2,10 +2,9 @@ import logging
 from functools import wraps
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -16,6 +15,7 @@ from petition.models import Petition
 from petition.services import petition_published, petition_takes_signatures
 from petition.views import public_url, published_or_404
 from signatures.forms import ResendForm, SignatureForm
+from signatures.models import Signature
 from signatures.net import client_ip
 from signatures.normalize import canonical_email, mask_email
 from signatures.services import (
@@ -31,8 +31,8 @@ from signatures.sharing import share_links
 from signatures.tokens import (
     ExpiredToken,
     InvalidToken,
+    confirmation_from_token,
     signature_from_manage_token,
-    signature_from_token,
 )
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,21 @@ def _petition_page(
         {"petition": petition, "text": text, **context},
         status=status,
     )
+
+
+def _referrer_same_origin(view):
+    """The signer's token is in these pages' address: no link on them may
+    send it to another site as a referrer. "same-origin", not "no-referrer":
+    under "no-referrer" Chromium posts the page's own forms with
+    "Origin: null", which Django's CSRF check refuses."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapped
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -134,12 +149,14 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@never_cache
+@_referrer_same_origin
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; only its POST confirms, so link scanners that
     fetch every URL in an email confirm nothing."""
     try:
-        signature = signature_from_token(token)
+        found = confirmation_from_token(token)
     except InvalidToken as problem:
         expired = isinstance(problem, ExpiredToken)
         petition = (
@@ -150,18 +167,39 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return _petition_page(
             request,
             "signatures/confirm_invalid.html",
-            petition,
+            petition if petition and petition.is_published else petition_published(),
             status=410 if expired else 400,
             expired=expired,
+            # A new link for a petition that no longer takes one would not work.
+            can_resend=bool(petition and petition.is_taking_signatures),
             form=ResendForm(),
         )
-    if not signature.petition.is_published:
-        raise Http404(_("This petition is no longer available."))
+    signature, submission = found.signature, found.submission
+    petition = signature.petition
+    if not petition.is_taking_signatures:
+        # Nothing changes; the page says why. A petition no longer published
+        # is not shown, only named by the link its signer holds.
+        return _petition_page(
+            request,
+            "signatures/confirm_closed.html",
+            petition if petition.is_published else None,
+            status=200 if petition.is_published else 410,
+            unpublished=not petition.is_published,
+        )
     if request.method == "POST":
-        signature_confirm(signature=signature)
-        return redirect("signatures:confirmed", slug=signature.petition.slug)
+        signature_confirm(signature=signature, submission=submission)
+        return redirect("signatures:confirmed", slug=petition.slug)
+    shown = submission or signature
     return _petition_page(
-        request, "signatures/confirm.html", signature.petition, signature=signature
+        request,
+        "signatures/confirm.html",
+        petition,
+        signature=signature,
+        # The link for a later submission confirms what it typed, and brings
+        # back a withdrawn signature.
+        can_confirm=signature.status == Signature.Status.PENDING
+        or (submission is not None and signature.status == Signature.Status.WITHDRAWN),
+        name=shown.full_name,
     )
 
 
@@ -197,7 +235,22 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
     group="resend-email",
 )
 def resend(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = published_or_404(slug)
+    petition = petition_published(slug=slug)
+    if petition is None or not petition_takes_signatures(petition):
+        # Closed or unpublished, perhaps a moment ago by another process: a
+        # link would confirm nothing, so none is sent, and the page says so.
+        # The same page for an address where nothing was ever published, so
+        # it tells no one which drafts exist.
+        petition = petition_published(slug=slug, fresh=True)
+        if petition is None or not petition.is_open:
+            return _petition_page(
+                request,
+                "signatures/confirm_closed.html",
+                petition,
+                status=200 if petition else 404,
+                unpublished=petition is None,
+                from_resend=True,
+            )
     form = ResendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         confirmation_resend(petition=petition, email=form.cleaned_data["email"])
@@ -224,21 +277,6 @@ def _masked(signature) -> dict[str, str]:
         if signature.postal_code
         else "",
     }
-
-
-def _referrer_same_origin(view):
-    """The signer's token is in these pages' address: no link on them may
-    send it to another site as a referrer. "same-origin", not "no-referrer":
-    under "no-referrer" Chromium posts the page's own forms with
-    "Origin: null", which Django's CSRF check refuses."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "same-origin"
-        return response
-
-    return wrapped
 
 
 _MANAGE_ACTIONS = {

@@ -169,13 +169,14 @@ def test_invalidated_signature_cannot_be_confirmed_and_says_so(client):
     assert signature.status == "invalidated"
 
 
-def test_link_for_a_withdrawn_petition_confirms_nothing(client):
+def test_link_for_a_withdrawn_petition_confirms_nothing_and_says_so(client):
     signature = SignatureFactory(pending=True)
     signature.petition.published_at = None
     signature.petition.save()
     link = f"/en/confirm/{confirmation_token(signature)}/"
 
-    assert client.get(link).status_code == 404
-    assert client.post(link).status_code == 404
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 410
+        assert "This petition is no longer available" in response.content.decode()
     signature.refresh_from_db()
     assert signature.status == "pending"

@@ -154,7 +154,7 @@ def test_dots_at_other_providers_are_different_people(sign):
 
 
 def test_rows_stored_before_the_fold_are_folded_unless_that_would_collide():
-    fold = import_module("signatures.migrations.0009_fold_plus_tags").fold_plus_tags
+    fold = import_module("signatures.migrations.0010_fold_plus_tags").fold_plus_tags
     petition, other = PetitionFactory(), PetitionFactory()
     # As stored before tags were folded at these providers.
     lone = SignatureFactory(

@@ -233,16 +233,22 @@ def test_duplicate_email_is_not_counted_twice(sign, second_email):
     assert Signature.objects.count() == 1
 
 
-def test_unconfirmed_signature_takes_the_latest_submission(sign):
+def test_a_later_submission_changes_an_unconfirmed_signature_only_by_its_own_link(
+    sign, client, mailoutbox
+):
     # Someone else may have signed first with this address; the inbox owner
-    # confirms what they typed themselves.
+    # confirms what they typed themselves, from the email sent for it.
     sign(email="jane@example.org", full_name="Impostor", show_name_publicly="on")
     sign(email="jane@example.org", full_name="Jane Doe", postal_code="H2X 1Y4")
+
+    assert Signature.objects.get().full_name == "Impostor"
+    client.post(confirmation_link(mailoutbox[1]))
 
     signature = Signature.objects.get()
     assert signature.full_name == "Jane Doe"
     assert signature.show_name_publicly is False
     assert (signature.postal_code, signature.province) == ("H2X 1Y4", "QC")
+    assert signature.status == Signature.Status.CONFIRMED
 
 
 def test_confirmed_signature_is_not_changed_by_a_later_submission(

@@ -201,7 +201,7 @@ def test_an_email_cut_off_by_a_killed_worker_is_sent_by_the_next_one(
             output, _ = recovery.communicate()
 
     assert delivered, output
-    assert f"Task {task.pk} (signatures.tasks.send_signature_email)" in output
+    assert f"Task {task.pk} (signatures.tasks.follow_up_submission)" in output
     assert [m["To"] for m in mail_server.received] == ["jane@example.org"]
     task.refresh_from_db()
     assert task.status == "SUCCESSFUL"

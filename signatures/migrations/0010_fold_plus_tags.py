@@ -67,11 +67,22 @@ def fold_plus_tags(apps, schema_editor):
             ).exists()
             if not taken:
                 Signature.objects.filter(pk=pk).update(email_canonical=folded)
+    # Submissions awaiting their link are matched to a signature by this form
+    # too; they have no uniqueness to keep.
+    HeldSubmission = apps.get_model("signatures", "HeldSubmission")
+    for domain in FOLDED_DOMAINS:
+        for held in HeldSubmission.objects.filter(
+            email_canonical__endswith=f"@{domain}", email_canonical__contains="+"
+        ).only("pk", "email_canonical"):
+            local, _, _ = held.email_canonical.rpartition("@")
+            if not local.startswith("+"):
+                held.email_canonical = f"{local.split('+', 1)[0]}@{domain}"
+                held.save(update_fields=["email_canonical"])
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("signatures", "0008_review_reason"),
+        ("signatures", "0009_public_id_and_held_submissions"),
     ]
 
     operations = [
