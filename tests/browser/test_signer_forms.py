@@ -213,21 +213,7 @@ def signed_page(live_server, kind: str) -> str:
     )
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "manage",
-        "unsubscribe",
-        pytest.param(
-            "confirm",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the confirmation page's referrer policy is another "
-                "branch's change (issue 12, item 11)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("kind", ["manage", "unsubscribe", "confirm"])
 def test_a_signed_link_never_reaches_another_site_as_referrer(page, live_server, kind):
     """A person following a link from the page to another site (another
     origin: 127.0.0.1 instead of localhost) sends that site no Referer at all;
