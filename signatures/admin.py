@@ -20,6 +20,7 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -198,11 +199,8 @@ class SignatureAdmin(admin.ModelAdmin):
     list_display = [
         "full_name",
         "email",
-        "postal_code",
-        "province",
-        "country_name",
-        "status",
-        "review_reason",
+        "place",
+        "status_and_review",
         "wants_updates",
         "show_name_publicly",
         "language",
@@ -245,14 +243,43 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # signatures come from signers, never from the admin
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # Not Django's "Select signature to change": nobody edits a signature,
+        # and in French that title runs under the tool buttons beside it.
+        return super().changelist_view(
+            request, {"title": _("Signatures"), **(extra_context or {})}
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return CalendarQuerySet(self.model, using=self.model.objects.db).order_by(
             *self.get_ordering(request)
         )
 
-    @admin.display(description=_("country"), ordering="country")
-    def country_name(self, signature: Signature) -> str:
-        return _country_names(get_language()).get(signature.country, signature.country)
+    @admin.display(description=_("status"), ordering="status")
+    def status_and_review(self, signature: Signature) -> str:
+        """The status, and under it why the form looked automated, if it did:
+        one column, where two would not fit the list on a laptop screen."""
+        if not signature.review_reason:
+            return signature.get_status_display()
+        return format_html(
+            '{}<br><span class="review-mark">{}</span>',
+            signature.get_status_display(),
+            _("Marked for review: %(reason)s")
+            % {"reason": signature.get_review_reason_display()},
+        )
+
+    @admin.display(description=_("where"), ordering="postal_code")
+    def place(self, signature: Signature) -> str:
+        """Postal code and province, or the country outside Canada, in one
+        column: three would not fit the list on a laptop screen."""
+        where = (
+            signature.province
+            if signature.country == "CA"
+            else _country_names(get_language()).get(
+                signature.country, signature.country
+            )
+        )
+        return " · ".join(part for part in (signature.postal_code, where) if part)
 
     def get_search_results(self, request, queryset, search_term):
         """Each kind of term through an index: a full scan per keystroke would
@@ -473,6 +500,12 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_erase_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("signatures.delete_signature")
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # "Change" lets organizers moderate from the list; one signature's own
+        # page is for viewing only (every field is read-only), so Django shows
+        # it without Save buttons and refuses a POST to it.
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Deleting goes through "erase", which asks for a reason and is recorded.

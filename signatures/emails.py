@@ -2,6 +2,8 @@
 under templates/emails/, in the signer's language."""
 
 import copy
+import dataclasses
+from email.utils import parseaddr
 from enum import StrEnum
 
 from django.conf import settings
@@ -22,8 +24,64 @@ class EmailKind(StrEnum):
     THANKS = "signature_counted"
 
 
+# What a phone's inbox shows of a subject before cutting it off.
+SUBJECT_MAX_CHARS = 60
+
+
 def _absolute(path: str) -> str:
     return settings.SITE_URL + path
+
+
+def _one_line(text: str) -> str:
+    # One line, whatever a template or a petition title holds.
+    return " ".join(text.split())
+
+
+def _shortened(title: str, room: int) -> str:
+    """The title cut after a whole word to fit `room` characters, with an
+    ellipsis; a first word longer than that is cut inside."""
+    if len(title) <= room:
+        return title
+    cut = title[: max(room - 1, 0)]
+    if title[len(cut)] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" :;,.–—-«“\"'’(") + "…"
+
+
+def _subject(kind: "EmailKind", context: dict) -> str:
+    """The subject from its template, the petition's title shortened when
+    the whole would not fit a phone's inbox."""
+    template = f"emails/{kind}.subject.txt"
+    subject = _one_line(render_to_string(template, context))
+    if len(subject) <= SUBJECT_MAX_CHARS:
+        return subject
+    text = context["text"]
+    title = _one_line(text.title)
+    room = SUBJECT_MAX_CHARS - (len(subject) - len(title))
+    short = dataclasses.replace(text, title=_shortened(title, room))
+    return _one_line(render_to_string(template, {**context, "text": short}))
+
+
+# Longer than any given name: a greeting would then be something else typed
+# into the form, and the generic one is used.
+GREETING_NAME_MAX_CHARS = 30
+
+
+def _greeting_name(signature: Signature) -> str:
+    """The first name only. Whoever signs types the name, and may type
+    someone else's address: the email then carries one short word of theirs
+    (the name rules keep web addresses out), never the rest."""
+    name = signature.first_name
+    return name if len(name) <= GREETING_NAME_MAX_CHARS else ""
+
+
+def _sender(language: str) -> str:
+    """The site's name in the signer's language, at DEFAULT_FROM_EMAIL's
+    address (a name configured with it gives way to the site's)."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = site_name(language).replace("\\", "\\\\").replace('"', '\\"')
+    # Quoted: a comma in the name would otherwise read as a second address.
+    return f'"{name}" <{address or settings.DEFAULT_FROM_EMAIL}>'
 
 
 def build_signature_email(
@@ -37,11 +95,13 @@ def build_signature_email(
         for field in HeldSubmission.DETAILS:
             setattr(signature, field, getattr(submission, field))
     petition = signature.petition
-    with translation.override(signature.language or settings.LANGUAGE_CODE):
+    language = signature.language or settings.LANGUAGE_CODE
+    with translation.override(language):
         context = {
             "signature": signature,
+            "greeting_name": _greeting_name(signature),
             "petition": petition,
-            "text": petition.text(signature.language or settings.LANGUAGE_CODE),
+            "text": petition.text(language),
             "petition_url": _absolute(petition.get_absolute_url()),
             "confirm_url": _absolute(
                 reverse("signatures:confirm", args=[confirm_token])
@@ -54,13 +114,13 @@ def build_signature_email(
         unsubscribe_url = _absolute(
             reverse("signatures:unsubscribe", args=[manage_token(signature)])
         )
-        subject = render_to_string(f"emails/{kind}.subject.txt", context)
+        subject = _subject(kind, context)
         text = render_to_string(f"emails/{kind}.txt", context)
         html = render_to_string(f"emails/{kind}.html", context)
     message = EmailMultiAlternatives(
-        # One line, whatever a template or a petition title holds.
-        subject=" ".join(subject.split()),
+        subject=subject,
         body=text,
+        from_email=_sender(language),
         # Exactly one address, whatever the mail backend: the form stores no
         # other, and one stored some other way with a line break or a second
         # address in it raises ValueError here, as SMTP would when sending.

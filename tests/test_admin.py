@@ -753,3 +753,20 @@ def test_export_is_on_record_even_if_the_download_is_abandoned(
     record = ModerationAction.objects.get()
     assert record.kind == "export"
     assert record.performed_by == organizer
+
+
+def test_a_signature_page_is_for_viewing_and_refuses_an_edit(
+    client, organizer, petition
+):
+    signature = SignatureFactory(petition=petition, full_name="Amira Haddad")
+    url = f"{CHANGELIST}{signature.pk}/change/"
+
+    page = client.get(url).content.decode()
+    posted = client.post(url, {"full_name": "Someone Else", "_save": "Save"})
+
+    assert "Amira Haddad" in page
+    assert 'name="_save"' not in page
+    assert 'name="_continue"' not in page
+    assert posted.status_code == 403
+    signature.refresh_from_db()
+    assert signature.full_name == "Amira Haddad"

@@ -173,7 +173,7 @@ def test_french_signer_gets_a_french_email_with_a_french_link(
     assert signature.language == "fr"
     assert message.subject.startswith("Confirmez votre signature")
     assert "Plus jamais de familles en cage" in message.subject
-    assert message.body.startswith("Bonjour,")
+    assert message.body.startswith("Bonjour Jane,")
     link = confirmation_link(message)
     assert link.startswith("/fr/confirm/")
     page = parse_page(client.get(link).content.decode())

@@ -377,10 +377,10 @@ def test_confirmation_email_is_multipart_and_names_the_petition(sign, mailoutbox
     assert mimetype == "text/html"
     link = confirmation_link(message)
     assert link in html
-    assert message.body.startswith("Hello,")
-    # Names are typed by anyone: they never travel in our emails.
-    assert "Jane" not in message.body
-    assert "Jane" not in html
+    assert message.body.startswith("Hello Jane,")
+    # Names are typed by anyone: only the first name travels in our emails.
+    assert "Doe" not in message.body
+    assert "Doe" not in html
 
 
 def test_closed_petition_takes_no_signatures(client):

@@ -1,7 +1,9 @@
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from petition.models import Petition
+from signatures.models import Signature
 from tests.browser.conftest import PHONE
 from tests.conftest import SEED_SLUG
 from tests.signing import confirmation_link
@@ -62,3 +64,33 @@ def test_french_supporter_lands_signs_and_confirms_in_french(
         "/admin/signatures/signature/", {"language__exact": "fr"}
     )
     assert "Marie-Ève Tremblay" in listing.content.decode()
+
+
+def test_french_interface_around_an_unreviewed_draft(page, live_server):
+    """Until an organizer publishes the French text, French readers get the
+    English petition with a note, and everything else, buttons included,
+    in French."""
+    petition = Petition.objects.get(slug=SEED_SLUG)
+    petition.call_to_action_en = "Add your name now"
+    petition.published_languages = ["en"]  # French is still a draft
+    petition.save()
+
+    page.goto(f"{live_server.url}/fr/p/{SEED_SLUG}/")
+
+    expect(page.get_by_role("note")).to_contain_text("pas encore été traduite")
+    expect(page.get_by_role("link", name="Signez la pétition")).to_be_visible()
+    expect(page.get_by_role("heading", name="Signez la pétition")).to_be_visible()
+    expect(page.get_by_text("Add your name now")).to_have_count(0)
+    expect(page.get_by_text("Sign the petition", exact=True)).to_have_count(0)
+
+    page.get_by_label("Nom complet").fill("Amira Haddad")
+    page.get_by_label("Adresse courriel").fill("amira@example.org")
+    page.get_by_label("Code postal").fill("H2X 1Y4")
+    page.get_by_role("button", name="Signez la pétition").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Vérifiez vos courriels pour confirmer votre signature"
+    )
+    assert Signature.objects.get().language == "fr"
+
+    page.goto(f"{live_server.url}/fr/p/{SEED_SLUG}/widget/")
+    expect(page.get_by_role("link", name="Signez la pétition")).to_be_visible()
