@@ -8,6 +8,12 @@ from config import views as bench_views
 from config.views import same_origin_referrer
 from petition import views as petition_views
 
+# The organizers' header on the password pages too, not "Django administration".
+_ADMIN_HEADER = {
+    "site_header": admin.site.site_header,
+    "site_title": admin.site.site_title,
+}
+
 urlpatterns = [
     # New organizers choose their password from the link createorganizer prints.
     # The token in these addresses must reach no other site as a referrer.
@@ -15,14 +21,17 @@ urlpatterns = [
         f"{settings.ADMIN_URL}password/<uidb64>/<token>/",
         same_origin_referrer(
             auth_views.PasswordResetConfirmView.as_view(
-                success_url=reverse_lazy("password_reset_complete")
+                success_url=reverse_lazy("password_reset_complete"),
+                extra_context=_ADMIN_HEADER,
             )
         ),
         name="password_reset_confirm",
     ),
     path(
         f"{settings.ADMIN_URL}password/done/",
-        same_origin_referrer(auth_views.PasswordResetCompleteView.as_view()),
+        same_origin_referrer(
+            auth_views.PasswordResetCompleteView.as_view(extra_context=_ADMIN_HEADER)
+        ),
         name="password_reset_complete",
     ),
     path(settings.ADMIN_URL, admin.site.urls),

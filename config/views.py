@@ -13,8 +13,9 @@ def same_origin_referrer(
     view: Callable[..., HttpResponse],
 ) -> Callable[..., HttpResponse]:
     """No referrer at all to another site, the full one to this site: for
-    pages whose address carries what no other site may read (a
-    password-reset token, an organizer's search for a signer's name). Not
+    pages whose address carries what no other site may read (a signer's
+    confirm or manage link, a password-reset token, an organizer's search
+    for a signer's name). Not
     "no-referrer": under it Chromium posts the page's own forms with
     "Origin: null", which Django's CSRF check refuses."""
 

@@ -1,5 +1,4 @@
 import logging
-from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from config.views import same_origin_referrer
 from petition.models import Petition
 from petition.services import petition_published, petition_takes_signatures
 from petition.views import public_url, published_or_404
@@ -71,21 +71,6 @@ def _petition_page(
         {"petition": petition, "text": text, **context},
         status=status,
     )
-
-
-def _referrer_same_origin(view):
-    """The signer's token is in these pages' address: no link on them may
-    send it to another site as a referrer. "same-origin", not "no-referrer":
-    under "no-referrer" Chromium posts the page's own forms with
-    "Origin: null", which Django's CSRF check refuses."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "same-origin"
-        return response
-
-    return wrapped
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -150,7 +135,7 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @never_cache
-@_referrer_same_origin
+@same_origin_referrer
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; only its POST confirms, so link scanners that
@@ -287,7 +272,7 @@ _MANAGE_ACTIONS = {
 
 
 @never_cache
-@_referrer_same_origin
+@same_origin_referrer
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     """The page every email links to: the signer sees what we hold and can
@@ -316,7 +301,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @csrf_exempt  # RFC 8058: mail providers POST here without a form of ours
-@_referrer_same_origin
+@same_origin_referrer
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One-click unsubscribe (List-Unsubscribe-Post). The signed token is the

@@ -90,6 +90,9 @@ def test_createorganizer_prints_a_link_to_choose_a_password(client):
     )
     path = link.split("127.0.0.1:8000", 1)[1]
     form_page = client.get(path, follow=True)
+    # The organizers' own header, as on every admin page.
+    assert "Petition organizers" in form_page.content.decode()
+    assert "Django administration" not in form_page.content.decode()
     new_password = "correct horse battery staple 42"
     done = client.post(
         form_page.redirect_chain[-1][0],
