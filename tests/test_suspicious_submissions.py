@@ -357,3 +357,24 @@ def test_replay_limit_holds_across_two_processes_sharing_redis(tmp_path):
         "c@example.org": "token_overused",
         "d@example.org": "token_overused",
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_where_signatures_count_at_once_the_thanks_page_never_claims_a_marked_one_counted(
+    client, sign, language
+):
+    """The same page answers every form, so it must be true for a marked one
+    too: it points to the email and to "send the link again"."""
+    petition = PetitionFactory(requires_confirmation=False)
+    response = sign(
+        f"/{language}/p/{petition.slug}/sign/",
+        email="autofill@example.org",
+        rendered_at=rendered_seconds_ago(0.2),
+    )
+    page = client.get(response["Location"]).content.decode()
+
+    assert Signature.objects.get().status == Signature.Status.PENDING
+    assert "is counted" not in page
+    assert "est comptée" not in page
+    assert f"/{language}/p/{petition.slug}/resend/" in page
