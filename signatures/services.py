@@ -481,6 +481,9 @@ def signature_withdraw(*, signature: Signature) -> bool:
         }:
             return False
         _signer_changed_count(row)
+        # A link emailed earlier for a later submission must not bring the
+        # signature back; signing again sends a new one.
+        _held_for(row).delete()
         Signature.objects.filter(pk=row.pk).update(
             status=Signature.Status.WITHDRAWN, wants_updates=False
         )

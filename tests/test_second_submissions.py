@@ -233,6 +233,23 @@ def test_erasing_a_signature_erases_what_was_typed_for_it_since(
     assert Signature.objects.count() == 0
 
 
+def test_withdrawing_voids_links_emailed_for_later_submissions(sign, press, client):
+    """A withdrawal stands: an older email's link for another submission must
+    not bring the signature back, with whatever that submission typed."""
+    first = sign(email="jane.doe@gmail.com", **OWNER)
+    second = sign(language="fr", email="JaneDoe+x@googlemail.com", **STRANGER)
+    manage = re.search(r"(/en/signature/[^\s/]+/)", first.body).group(1)
+    client.post(manage, {"action": "withdraw"})
+
+    press(confirmation_link(second))
+
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.WITHDRAWN
+    assert signature.full_name == "Jane Owner"
+    assert not signature.show_name_publicly
+    assert HeldSubmission.objects.count() == 0
+
+
 # --- Links carry no row number --------------------------------------------
 
 
