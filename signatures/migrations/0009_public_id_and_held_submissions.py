@@ -9,6 +9,13 @@ from django.db import migrations, models
 
 def give_each_signature_its_own_public_id(apps, schema_editor):
     # One value per row: a default in AddField would give every row the same.
+    if schema_editor.connection.vendor == "postgresql":
+        # One statement, not one per row: the table is locked until this
+        # migration commits, and row by row took 40 s per 100,000 rows.
+        schema_editor.execute(
+            "UPDATE signatures_signature SET public_id = gen_random_uuid()"
+        )
+        return
     Signature = apps.get_model("signatures", "Signature")
     for signature in Signature.objects.only("pk").iterator(chunk_size=2000):
         Signature.objects.filter(pk=signature.pk).update(public_id=uuid.uuid4())
