@@ -276,6 +276,8 @@ NON_DELIVERING_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.locmem.EmailBackend",
     "django.core.mail.backends.dummy.EmailBackend",
+    # Writes every message, address and link included, to a local file.
+    "django.core.mail.backends.filebased.EmailBackend",
 }
 # A production site that forgot EMAIL_URL would thank every signer and mail
 # none of them, and write their links into its log: it refuses to start

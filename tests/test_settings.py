@@ -194,7 +194,8 @@ def test_deploy_check_warns_when_emails_would_link_to_localhost():
 
 
 @pytest.mark.parametrize(
-    "email_url", [None, "consolemail://", "dummymail://", "memorymail://"]
+    "email_url",
+    [None, "consolemail://", "dummymail://", "memorymail://", "filemail:///tmp/mail"],
 )
 def test_production_without_a_mail_server_refuses_to_start(read_settings, email_url):
     environment = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_URL"}
