@@ -627,13 +627,26 @@ HELD_FIELDS = [
 ]
 
 
+def _same_inbox(canonical: str) -> Q:
+    """Rows of this inbox, including "+tag" forms stored before tags were
+    folded at its provider and left unfolded where the plain form was
+    already taken (migration 0010)."""
+    local, _, domain = canonical.rpartition("@")
+    if local and domain in settings.EMAIL_CANONICAL_PROVIDERS.values():
+        return Q(email_canonical=canonical) | Q(
+            email_canonical__startswith=f"{local}+",
+            email_canonical__endswith=f"@{domain}",
+        )
+    return Q(email_canonical=canonical)
+
+
 def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
     """Everything held about one email address, on every petition: what an
     organizer sends a person who asks what we hold about them. Recorded,
     with the address masked."""
     canonical = canonical_email(email)
     signatures = (
-        Signature.objects.filter(email_canonical=canonical)
+        Signature.objects.filter(_same_inbox(canonical))
         .select_related("petition", "petition_version")
         .order_by("created_at")
     )

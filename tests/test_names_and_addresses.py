@@ -9,6 +9,7 @@ from django.apps import apps
 
 from signatures.models import Signature
 from signatures.normalize import canonical_email
+from signatures.services import signer_data
 from tests.conftest import SEED_SLUG
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page
@@ -187,3 +188,10 @@ def test_rows_stored_before_the_fold_are_folded_unless_that_would_collide():
         elsewhere.pk: "bob@pm.me",
         untouched.pk: "amy+x@example.org",
     }
+    # A person asking what we hold gets the row left unfolded too.
+    held = signer_data(email="Bob+anything@PM.me", user=None)["signatures"]
+    assert sorted(record["email"] for record in held) == [
+        "bob+x@pm.me",
+        "bob+y@pm.me",
+        "bob@pm.me",
+    ]
