@@ -3,6 +3,7 @@
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -105,9 +106,11 @@ def gunicorn(
     binds ("[::ffff:127.0.0.1]" for an IPv6 socket that IPv4 clients reach);
     the URL yielded is always over 127.0.0.1."""
     port = free_port()
+    own_log_dir = None
     if log is None:
         # Never an unread pipe: a chatty server would fill it and hang.
-        log = Path(tempfile.mkdtemp(prefix="gunicorn-")) / "gunicorn.log"
+        own_log_dir = tempfile.mkdtemp(prefix="gunicorn-")
+        log = Path(own_log_dir) / "gunicorn.log"
     log_file = log.open("wb")
     server = subprocess.Popen(
         [
@@ -146,6 +149,8 @@ def gunicorn(
             server.kill()
             server.wait()
         log_file.close()
+        if own_log_dir is not None:
+            shutil.rmtree(own_log_dir, ignore_errors=True)
 
 
 class Visitor:
