@@ -11,7 +11,17 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -406,13 +416,16 @@ def signatures_erase(
     erased signatures is kept, in the moderation record."""
     with transaction.atomic():
         _tally_after_commit(signatures, -1)
-        # What their addresses typed since, awaiting confirmation, goes too.
-        for petition_id, email_canonical in signatures.values_list(
-            "petition_id", "email_canonical"
-        ):
-            HeldSubmission.objects.filter(
-                petition_id=petition_id, email_canonical=email_canonical
-            ).delete()
+        # What their addresses typed since, awaiting confirmation, goes too:
+        # one statement, however large the wave.
+        HeldSubmission.objects.filter(
+            Exists(
+                signatures.filter(
+                    petition_id=OuterRef("petition_id"),
+                    email_canonical=OuterRef("email_canonical"),
+                )
+            )
+        ).delete()
         count, _ = signatures.delete()
         _record(kind=ModerationAction.Kind.ERASE, user=user, count=count, reason=reason)
     return count
