@@ -16,12 +16,14 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Value,
     When,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -42,6 +44,7 @@ from signatures.normalize import (
 )
 from signatures.tally import confirmations_key, tally
 from signatures.tasks import (
+    ERASED_RESEND_ARGS,
     follow_up_resend,
     follow_up_submission,
     send_signature_email,
@@ -426,9 +429,34 @@ def signatures_erase(
                 )
             )
         ).delete()
+        _forget_resend_requests(signatures)
         count, _ = signatures.delete()
         _record(kind=ModerationAction.Kind.ERASE, user=user, count=count, reason=reason)
     return count
+
+
+def _forget_resend_requests(signatures: QuerySet[Signature]) -> None:
+    """Take these signatures' addresses out of the requests for a new link
+    queued or done (the task's arguments name the address, and retention
+    deletes those rows only days later, once finished). One statement.
+
+    Blanked, not deleted: a worker may be running the task, and its row must
+    still be there when the worker records the result (django-tasks-db saves
+    it with update_fields, which fails on a deleted row and stops the worker).
+    The worker never writes the arguments back; a task yet to run finds no
+    one. The JSON keys are read as text (KT), the same on SQLite and
+    PostgreSQL; the petition's id is cast back to a number for the match."""
+    DBTaskResult.objects.filter(task_path=follow_up_resend.module_path).annotate(
+        named_petition=Cast(KT("args_kwargs__kwargs__petition_id"), IntegerField()),
+        named_email=KT("args_kwargs__kwargs__email_canonical"),
+    ).filter(
+        Exists(
+            signatures.filter(
+                petition_id=OuterRef("named_petition"),
+                email_canonical=OuterRef("named_email"),
+            )
+        )
+    ).update(args_kwargs=ERASED_RESEND_ARGS)
 
 
 def signatures_matching(
@@ -512,6 +540,7 @@ def signature_erase_by_signer(*, signature: Signature) -> bool:
             return False
         _signer_changed_count(row)
         _held_for(row).delete()  # what was typed since, awaiting confirmation
+        _forget_resend_requests(Signature.objects.filter(pk=row.pk))
         row.delete()
         _record(kind=ModerationAction.Kind.ERASE, user=None, count=1, reason=_BY_SIGNER)
     return True
