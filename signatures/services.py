@@ -11,7 +11,19 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -32,6 +44,7 @@ from signatures.normalize import (
 )
 from signatures.tally import confirmations_key, tally
 from signatures.tasks import (
+    ERASED_RESEND_ARGS,
     follow_up_resend,
     follow_up_submission,
     send_signature_email,
@@ -406,16 +419,44 @@ def signatures_erase(
     erased signatures is kept, in the moderation record."""
     with transaction.atomic():
         _tally_after_commit(signatures, -1)
-        # What their addresses typed since, awaiting confirmation, goes too.
-        for petition_id, email_canonical in signatures.values_list(
-            "petition_id", "email_canonical"
-        ):
-            HeldSubmission.objects.filter(
-                petition_id=petition_id, email_canonical=email_canonical
-            ).delete()
+        # What their addresses typed since, awaiting confirmation, goes too:
+        # one statement, however large the wave.
+        HeldSubmission.objects.filter(
+            Exists(
+                signatures.filter(
+                    petition_id=OuterRef("petition_id"),
+                    email_canonical=OuterRef("email_canonical"),
+                )
+            )
+        ).delete()
+        _forget_resend_requests(signatures)
         count, _ = signatures.delete()
         _record(kind=ModerationAction.Kind.ERASE, user=user, count=count, reason=reason)
     return count
+
+
+def _forget_resend_requests(signatures: QuerySet[Signature]) -> None:
+    """Take these signatures' addresses out of the requests for a new link
+    queued or done (the task's arguments name the address, and retention
+    deletes those rows only days later, once finished). One statement.
+
+    Blanked, not deleted: a worker may be running the task, and its row must
+    still be there when the worker records the result (django-tasks-db saves
+    it with update_fields, which fails on a deleted row and stops the worker).
+    The worker never writes the arguments back; a task yet to run finds no
+    one. The JSON keys are read as text (KT), the same on SQLite and
+    PostgreSQL; the petition's id is cast back to a number for the match."""
+    DBTaskResult.objects.filter(task_path=follow_up_resend.module_path).annotate(
+        named_petition=Cast(KT("args_kwargs__kwargs__petition_id"), IntegerField()),
+        named_email=KT("args_kwargs__kwargs__email_canonical"),
+    ).filter(
+        Exists(
+            signatures.filter(
+                petition_id=OuterRef("named_petition"),
+                email_canonical=OuterRef("named_email"),
+            )
+        )
+    ).update(args_kwargs=ERASED_RESEND_ARGS)
 
 
 def signatures_matching(
@@ -502,6 +543,7 @@ def signature_erase_by_signer(*, signature: Signature) -> bool:
             return False
         _signer_changed_count(row)
         _held_for(row).delete()  # what was typed since, awaiting confirmation
+        _forget_resend_requests(Signature.objects.filter(pk=row.pk))
         row.delete()
         _record(kind=ModerationAction.Kind.ERASE, user=None, count=1, reason=_BY_SIGNER)
     return True

@@ -210,9 +210,17 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
             submission.delete()
 
 
+# What erasing a signature leaves of the arguments of a follow_up_resend task
+# that named its address (see services._forget_resend_requests): nothing of
+# the signer's, and nothing to do.
+ERASED_RESEND_ARGS = {"args": [], "kwargs": {"petition_id": 0, "email_canonical": ""}}
+
+
 @task(queue_name="email")
 def follow_up_resend(petition_id: int, email_canonical: str) -> None:
     """A new link, or an "already counted" note, if this address signed."""
+    if not email_canonical:
+        return  # the signature was erased before this ran
     signature = _signature_at(petition_id, email_canonical)
     # A withdrawn signer gets nothing: "you had already signed" would be
     # untrue, and signing again is the way back.

@@ -43,7 +43,12 @@ def confirmation_token(
     signature: Signature, submission: HeldSubmission | None = None
 ) -> str:
     if submission is not None:
-        return signing.dumps({"held": str(submission.pk)}, salt=_CONFIRM_SALT)
+        # The signature too: using the link deletes the held row, and pressing
+        # it again (double click, reload, Back) must still find what it did.
+        return signing.dumps(
+            {"held": str(submission.pk), "signature": str(signature.public_id)},
+            salt=_CONFIRM_SALT,
+        )
     return signing.dumps(str(signature.public_id), salt=_CONFIRM_SALT)
 
 
@@ -66,9 +71,20 @@ def confirmation_from_token(token: str) -> Confirmation:
 
 def _confirmation(payload: object) -> Confirmation | None:
     if isinstance(payload, dict):
-        submission = _held(payload.get("held"))
+        return _held_confirmation(payload)
+    signature = _signature(payload)
+    return Confirmation(signature) if signature else None
+
+
+def _held_confirmation(payload: dict) -> Confirmation | None:
+    """For the link emailed for a later submission: its held row while it
+    waits; once used (the row is gone), only a look at the signature it
+    confirmed, never a way to change, revive or confirm anything."""
+    submission = _held(payload.get("held"))
+    if "signature" not in payload:
+        # Emailed before links named their signature.
         if submission is None:
-            return None  # used, expired and purged, or erased since
+            return None
         signature = (
             Signature.objects.select_related("petition")
             .filter(
@@ -78,8 +94,21 @@ def _confirmation(payload: object) -> Confirmation | None:
             .first()
         )
         return Confirmation(signature, submission) if signature else None
-    signature = _signature(payload)
-    return Confirmation(signature) if signature else None
+    signature = _signature(payload["signature"])
+    if signature is None:
+        return None  # erased since
+    if submission is None:
+        # Used (or expired and purged): as the signature's own link would,
+        # say it counts. Pending or withdrawn, what it held is gone: no link.
+        if signature.status == Signature.Status.CONFIRMED:
+            return Confirmation(signature)
+        return None
+    if (signature.petition_id, signature.email_canonical) != (
+        submission.petition_id,
+        submission.email_canonical,
+    ):
+        return None  # not the signature this submission was held for
+    return Confirmation(signature, submission)
 
 
 def _held(value: object) -> HeldSubmission | None:

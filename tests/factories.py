@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from petition.models import Footnote, Petition
 from petition.services import petition_version_record
-from signatures.models import Signature
+from signatures.models import HeldSubmission, Signature
 
 
 class PetitionFactory(factory.django.DjangoModelFactory):
@@ -52,3 +52,23 @@ class SignatureFactory(factory.django.DjangoModelFactory):
 
     class Params:
         pending = factory.Trait(status=Signature.Status.PENDING, confirmed_at=None)
+
+
+class HeldSubmissionFactory(factory.django.DjangoModelFactory):
+    """What a later submission typed for the address of `signature`."""
+
+    class Meta:
+        model = HeldSubmission
+        exclude = ("signature",)
+
+    signature = factory.SubFactory(SignatureFactory)
+    petition = factory.SelfAttribute("signature.petition")
+    email = factory.SelfAttribute("signature.email")
+    email_canonical = factory.SelfAttribute("signature.email_canonical")
+    full_name = "Typed Later"
+    country = "CA"
+    postal_code = "H2X 1Y4"
+    province = "QC"
+    language = "fr"
+    ip_hash = "1" * 64
+    petition_version = factory.SelfAttribute("signature.petition_version")

@@ -9,12 +9,19 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from petition.models import Petition, PetitionVersion
-from signatures.models import ModerationAction, Signature
-from signatures.services import petition_stats
-from tests.factories import PetitionFactory, SignatureFactory
+from signatures.models import HeldSubmission, ModerationAction, Signature
+from signatures.services import (
+    confirmation_resend,
+    petition_stats,
+    signatures_erase,
+)
+from tests.factories import HeldSubmissionFactory, PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page
 
 pytestmark = pytest.mark.django_db
@@ -328,6 +335,67 @@ def test_erasing_a_signer_removes_their_data_and_keeps_only_a_count(
     record = ModerationAction.objects.get()
     assert (record.kind, record.count, record.reason) == ("erase", 1, "Asked by email")
     assert "leaving@example.org" not in str(record.criteria)
+
+
+def test_erasing_signers_erases_what_their_addresses_typed_since_and_nothing_else(
+    client, organizer, petition
+):
+    leaving = SignatureFactory.create_batch(2, petition=petition, pending=True)
+    staying = SignatureFactory(petition=petition, pending=True)
+    elsewhere = SignatureFactory(
+        petition=PetitionFactory(), email=leaving[0].email, pending=True
+    )
+    for signature in [*leaving, leaving[0], staying, elsewhere]:
+        HeldSubmissionFactory(signature=signature)
+
+    _post_action(client, "erase", leaving, apply="1", reason="Spam wave")
+
+    assert sorted(
+        HeldSubmission.objects.values_list("petition_id", "email_canonical")
+    ) == sorted((s.petition_id, s.email_canonical) for s in (staying, elsewhere))
+
+
+def test_erasing_signers_takes_their_addresses_out_of_requests_for_a_new_link(
+    client, organizer, petition, settings
+):
+    leaving = SignatureFactory.create_batch(3, petition=petition, pending=True)
+    staying = SignatureFactory(petition=petition, pending=True)
+    elsewhere = SignatureFactory(
+        petition=PetitionFactory(), email=leaving[0].email, pending=True
+    )
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
+    }
+    for signature in [*leaving, staying, elsewhere]:
+        confirmation_resend(petition=signature.petition, email=signature.email)
+
+    _post_action(client, "erase", leaving, apply="1", reason="Spam wave")
+
+    named = sorted(
+        tuple(row.args_kwargs["kwargs"].values()) for row in DBTaskResult.objects.all()
+    )
+    assert named == sorted(
+        [(0, "")] * 3
+        + [(s.petition_id, s.email_canonical) for s in (staying, elsewhere)]
+    )
+
+
+def test_erasing_a_spam_wave_takes_as_many_queries_for_thirty_as_for_three(
+    petition,
+):
+    def erase_held(how_many: int) -> int:
+        wave = SignatureFactory.create_batch(how_many, petition=petition)
+        for signature in wave:
+            HeldSubmissionFactory(signature=signature)
+        with CaptureQueriesContext(connection) as queries:
+            signatures_erase(
+                signatures=Signature.objects.filter(pk__in=[s.pk for s in wave]),
+                user=None,
+            )
+        assert not HeldSubmission.objects.exists()
+        return len(queries)
+
+    assert erase_held(30) == erase_held(3)
 
 
 # --- Export -------------------------------------------------------------------

@@ -14,10 +14,12 @@ from django.core import signing
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from signatures.emails import EmailKind, build_signature_email
 from signatures.models import ModerationAction, Signature
-from signatures.services import petition_stats
+from signatures.services import confirmation_resend, petition_stats
 from tests.conftest import SEED_SLUG
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page
@@ -147,6 +149,73 @@ def test_signer_erases_their_data_and_the_count_drops(
     assert "jane" not in json.dumps(record.criteria).lower() + record.reason.lower()
     # The link goes nowhere now: nothing is left to show.
     assert client.get(link).status_code == 404
+
+
+DATABASE_QUEUE = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
+}
+
+
+def queued_requests_for_a_new_link() -> list[tuple[int, str]]:
+    """The petition and address each request for a new link names in the
+    task queue, whatever the state of its task."""
+    return sorted(
+        (kwargs["petition_id"], kwargs["email_canonical"])
+        for kwargs in (
+            row.args_kwargs["kwargs"]
+            for row in DBTaskResult.objects.filter(task_path__endswith="resend")
+        )
+    )
+
+
+def test_erasing_a_signature_leaves_its_address_in_no_request_for_a_new_link(
+    client, sign, seed_campaign, settings, mailoutbox
+):
+    link = manage_link(sign(email="Leaving.Soon@example.org"))
+    SignatureFactory(petition=seed_campaign, email="staying@example.org")
+    elsewhere = PetitionFactory()
+    SignatureFactory(petition=elsewhere, email="leaving.soon@example.org")
+    settings.TASKS = DATABASE_QUEUE
+    confirmation_resend(petition=seed_campaign, email="leaving.soon@example.org")
+    asked_before = DBTaskResult.objects.get()
+    asked_before.claim("worker-1")
+    asked_before.set_successful(None)  # a new link was sent then
+    confirmation_resend(petition=seed_campaign, email="LEAVING.SOON@example.org")
+    running = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    running.claim("worker-2")  # and another is being sent right now
+    confirmation_resend(petition=seed_campaign, email="leaving.soon@EXAMPLE.org")
+    confirmation_resend(petition=seed_campaign, email="staying@example.org")
+    confirmation_resend(petition=elsewhere, email="leaving.soon@example.org")
+    mailoutbox.clear()
+
+    client.post(link, {"action": "erase"})
+
+    assert queued_requests_for_a_new_link() == [
+        (0, ""),
+        (0, ""),
+        (0, ""),
+        (seed_campaign.pk, "staying@example.org"),
+        (elsewhere.pk, "leaving.soon@example.org"),
+    ]
+    still_naming = [
+        row.args_kwargs["kwargs"]["petition_id"]
+        for row in DBTaskResult.objects.all()
+        if "leaving" in json.dumps(row.args_kwargs).lower() + row.traceback.lower()
+    ]
+    assert still_naming == [elsewhere.pk]
+    # The send under way finishes as usual, and leaves the address out.
+    running.set_successful(None)
+    running.refresh_from_db()
+    assert running.status == TaskResultStatus.SUCCESSFUL
+    assert "leaving" not in json.dumps(running.args_kwargs)
+    # The request still waiting finds no one when it runs.
+    waiting = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, args_kwargs__kwargs__email_canonical=""
+    )
+    assert waiting.count() == 1
+    for row in waiting:
+        row.task.call(*row.task_result.args, **row.task_result.kwargs)
+    assert mailoutbox == []
 
 
 def test_erasing_a_pending_signature_leaves_the_count_alone(

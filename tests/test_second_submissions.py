@@ -89,11 +89,13 @@ def test_a_stranger_typing_a_variant_of_a_pending_address_changes_nothing(
     signature.refresh_from_db()
     assert signature.status == Signature.Status.CONFIRMED
     _as_signed_by_the_owner(signature, owner)
-    # And the link sent for the stranger's submission can no longer change it.
+    # And the link sent for the stranger's submission can no longer change it:
+    # like the owner's own link, it only says the signature counts.
     response = press(confirmation_link(strangers_email))
     signature.refresh_from_db()
     _as_signed_by_the_owner(signature, owner)
-    assert response.status_code == 400
+    assert response.status_code == 302
+    assert response["Location"] == f"/fr/p/{SEED_SLUG}/confirmed/"
     assert HeldSubmission.objects.count() == 0
 
 
@@ -117,6 +119,62 @@ def test_the_link_sent_for_a_second_submission_applies_it_and_confirms(
     assert signature.show_name_publicly
     assert signature.language == "fr"
     assert canonical_email(second.to[0]) == canonical_email(owner)
+
+
+def test_pressing_a_used_second_submission_link_again_says_it_counts(
+    sign, press, client, seed_campaign
+):
+    original = confirmation_link(sign(email="a.b.c@gmail.com", **OWNER))
+    link = confirmation_link(sign(language="fr", email="ABC+2@gmail.com", **STRANGER))
+    assert press(link)["Location"] == f"/fr/p/{SEED_SLUG}/confirmed/"
+
+    # A double click, a reload, the Back button: as the original link does.
+    for pressed in (link, original):
+        again = press(pressed)
+        assert again.status_code == 302
+        assert again["Location"] == f"/{pressed[1:3]}/p/{SEED_SLUG}/confirmed/"
+        page = client.get(pressed)
+        assert page.status_code == 200
+        assert "déjà confirmée" in page.content.decode() or (
+            "already confirmed" in page.content.decode()
+        )
+        assert not re.search(r"<form[^>]*method=\"post\"", page.content.decode())
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.CONFIRMED
+    assert signature.full_name == "Someone Else"
+    assert _count(seed_campaign) == 1
+
+
+def test_a_used_second_submission_link_revives_and_changes_nothing(
+    sign, press, client, seed_campaign
+):
+    sign(email="a.b.c@gmail.com", **OWNER)
+    link = confirmation_link(sign(email="abc@googlemail.com", **STRANGER))
+    press(link)
+    signature = Signature.objects.get()
+    manage = signing.dumps(str(signature.public_id), salt="signatures.manage")
+    # The same address, pending on another petition.
+    other = SignatureFactory(
+        petition=PetitionFactory(),
+        email="abc@gmail.com",
+        email_canonical=signature.email_canonical,
+        pending=True,
+    )
+
+    client.post(f"/en/signature/{manage}/", {"action": "withdraw"})
+    assert press(link).status_code == 400
+    signature.refresh_from_db()
+    assert signature.status == Signature.Status.WITHDRAWN
+    assert _count(seed_campaign) == 0
+
+    client.post(f"/en/signature/{manage}/", {"action": "erase"})
+    sign(email="abc@gmail.com", full_name="Signed Afresh")
+    assert press(link).status_code == 400
+    assert Signature.objects.get(petition=seed_campaign).status == (
+        Signature.Status.PENDING
+    )
+    assert Signature.objects.get(pk=other.pk).status == Signature.Status.PENDING
+    assert Signature.objects.get(petition=seed_campaign).full_name == "Signed Afresh"
 
 
 def test_a_confirmed_signature_signed_again_does_not_change(sign, press, mailoutbox):
@@ -292,6 +350,21 @@ def test_links_emailed_before_still_work(client, seed_campaign):
     client.post(f"/en/signature/{old_manage}/", {"action": "withdraw"})
     signature.refresh_from_db()
     assert signature.status == Signature.Status.WITHDRAWN
+
+
+def test_second_submission_links_emailed_before_they_named_a_signature_still_work(
+    sign, press
+):
+    sign(email="jane.doe@gmail.com", **OWNER)
+    sign(email="janedoe@gmail.com", **STRANGER)
+    held = HeldSubmission.objects.get()
+    old = signing.dumps({"held": str(held.pk)}, salt="signatures.confirm")
+
+    press(f"/en/confirm/{old}/")
+
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.CONFIRMED
+    assert signature.full_name == "Someone Else"
 
 
 def test_the_confirmation_page_is_never_cached_and_keeps_its_link_to_itself(
