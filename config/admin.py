@@ -3,6 +3,8 @@ import unicodedata
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import UsernameField
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
@@ -66,3 +68,24 @@ class PetitionAdminSite(admin.AdminSite):
         if request.method == "POST" and not request.user.is_authenticated:
             is_ratelimited(request, increment=True, **account_limit)
         return response
+
+    def get_urls(self):
+        return [
+            path(
+                "email-queue.json",
+                self.admin_view(self.email_queue_view),
+                name="email_queue",
+            ),
+            *super().get_urls(),
+        ]
+
+    def email_queue_view(self, request: HttpRequest) -> JsonResponse:
+        """For operators' monitoring: how far behind the emails are. Staff
+        only (admin_view), never cached."""
+        from signatures.dashboard import email_queue  # the admin loads first
+
+        queue = email_queue()
+        return JsonResponse(
+            {"queued_in_database": queue is not None}
+            | (queue.as_json() if queue else {})
+        )

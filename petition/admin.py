@@ -23,7 +23,7 @@ from petition.models import (
     PetitionVersion,
 )
 from petition.services import petition_version_record
-from signatures.dashboard import petition_dashboard, petition_report
+from signatures.dashboard import email_queue, petition_dashboard, petition_report
 
 DASHBOARD_CACHE_SECONDS = 60
 
@@ -232,6 +232,8 @@ class PetitionAdmin(TranslationAdmin):
                     DASHBOARD_CACHE_SECONDS,
                 ),
                 "refresh_seconds": DASHBOARD_CACHE_SECONDS,
+                # Live: a backlog matters the minute it builds.
+                "email_queue": email_queue(),
                 "opts": self.model._meta,
             },
         )

@@ -1,16 +1,20 @@
 """Figures for organizers: each one aggregated by the database in one query,
 so the number of queries does not grow with the number of signatures."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 from django_countries import countries
+from django_tasks import TaskResultStatus
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from petition.models import Petition
 from signatures.models import PROVINCES, Signature
+from signatures.tasks import send_signature_email
 
 CHART_DAYS = 120
 CHART_HOURS = 48
@@ -201,3 +205,46 @@ def petition_report(petition: Petition) -> Report:
     )
     by_province = [(str(name), counts.get(code, 0)) for code, name in PROVINCES]
     return Report(**summary, by_province=by_province)
+
+
+# --- The email queue (operators) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailQueue:
+    """The email queue as a worker sees it: how far behind the emails are."""
+
+    waiting: int
+    running: int
+    failed: int
+    oldest_waiting_seconds: int | None
+    finished_last_minute: int
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def email_queue() -> EmailQueue | None:
+    """One grouped query over the database queue; None when emails are not
+    queued in the database (sent at once in development)."""
+    if not isinstance(send_signature_email.get_backend(), DatabaseBackend):
+        return None
+    now = timezone.now()
+    figures = DBTaskResult.objects.filter(queue_name="email").aggregate(
+        waiting=Count("pk", filter=Q(status=TaskResultStatus.READY)),
+        running=Count("pk", filter=Q(status=TaskResultStatus.RUNNING)),
+        failed=Count("pk", filter=Q(status=TaskResultStatus.FAILED)),
+        oldest=Min("enqueued_at", filter=Q(status=TaskResultStatus.READY)),
+        finished_last_minute=Count(
+            "pk",
+            filter=Q(
+                status=TaskResultStatus.SUCCESSFUL,
+                finished_at__gte=now - timedelta(minutes=1),
+            ),
+        ),
+    )
+    oldest = figures.pop("oldest")
+    return EmailQueue(
+        **figures,
+        oldest_waiting_seconds=int((now - oldest).total_seconds()) if oldest else None,
+    )
