@@ -1,13 +1,17 @@
 """Every email the site sends, each from a subject/text/html template triplet
 under templates/emails/, in the signer's language."""
 
+import contextlib
 import copy
 import dataclasses
+import smtplib
+import threading
+import time
 from email.utils import parseaddr
 from enum import StrEnum
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -135,9 +139,69 @@ def build_signature_email(
     return message
 
 
+# One mail connection per thread (an email worker's), kept open across emails:
+# a new SMTP session per email costs its connect, greeting, EHLO, STARTTLS and
+# login, several round trips to a provider across the network.
+_kept = threading.local()
+# Mail servers drop a session idle for long (RFC 5321 asks them to wait at
+# least 5 minutes); a quieter connection is replaced before it is used.
+KEEP_IDLE_SECONDS = 60
+
+
+def _backend_settings() -> tuple:
+    return (
+        settings.EMAIL_BACKEND,
+        settings.EMAIL_HOST,
+        settings.EMAIL_PORT,
+        settings.EMAIL_HOST_USER,
+    )
+
+
+def _kept_connection():
+    kept = getattr(_kept, "connection", None)
+    if (
+        kept is not None
+        and _kept.settings == _backend_settings()
+        and time.monotonic() - _kept.used_at < KEEP_IDLE_SECONDS
+    ):
+        return kept
+    forget_kept_connection()
+    connection = get_connection(fail_silently=False)
+    # Opened here, so that sending leaves it open for the next email.
+    connection.open()
+    _kept.connection, _kept.settings = connection, _backend_settings()
+    _kept.used_at = time.monotonic()
+    return connection
+
+
+def forget_kept_connection() -> None:
+    """Close this thread's mail connection; the next email opens a new one."""
+    kept = getattr(_kept, "connection", None)
+    _kept.connection = None
+    if kept is not None:
+        with contextlib.suppress(Exception):  # already broken: nothing to close
+            kept.close()
+
+
 def send_signature_email(
     signature: Signature, kind: EmailKind, *, submission: HeldSubmission | None = None
 ) -> None:
-    build_signature_email(signature, kind, submission=submission).send(
-        fail_silently=False
-    )
+    message = build_signature_email(signature, kind, submission=submission)
+    for last_try in (False, True):
+        message.connection = _kept_connection()
+        try:
+            message.send(fail_silently=False)
+        except smtplib.SMTPServerDisconnected:
+            # Mostly a kept session the server dropped since the last email:
+            # once more on a new one. (Were it dropped after taking the
+            # message, the signer gets it twice: sending is at least once.)
+            forget_kept_connection()
+            if last_try:
+                raise
+            continue
+        except BaseException:
+            # A refusal leaves the session in a state we cannot know.
+            forget_kept_connection()
+            raise
+        _kept.used_at = time.monotonic()
+        return

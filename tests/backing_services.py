@@ -5,6 +5,7 @@ test can kill it and start it again without disturbing anyone else.
 """
 
 import asyncio
+import contextlib
 import os
 import pwd
 import shutil
@@ -221,6 +222,9 @@ class MailServer:
         self.mode = "accept"
         self.received: list[EmailMessage] = []
         self.refused = 0
+        # Every SMTP session (connection) that sent a recipient, kept alive
+        # so that no two share an id.
+        self._sessions: dict[int, object] = {}
         self.stalled = threading.Event()
         self._release = threading.Event()
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
@@ -232,14 +236,21 @@ class MailServer:
     def start(self) -> None:
         self.controller.start()
 
+    @property
+    def sessions(self) -> int:
+        return len(self._sessions)
+
     def release(self) -> None:
         self._release.set()
 
     def close(self) -> None:
+        """Stop serving; again is harmless (a test may stop it early)."""
         self.release()
-        self.controller.stop()
+        with contextlib.suppress(AssertionError):  # aiosmtpd: already stopped
+            self.controller.stop()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self._sessions[id(session)] = session
         if self.mode in {"451-rcpt", "550-rcpt"}:
             self.refused += 1
             if self.mode == "451-rcpt":
