@@ -39,6 +39,8 @@ WORDS = {
         "sent": "Check your email",
         "confirm": "Confirm my signature",
         "confirmed": "your signature is confirmed",
+        "link_expired": "This confirmation link has expired",
+        "new_link": "Send me a new link",
         "stop": "Stop updates",
         "stopped": "You will get no more updates",
         "withdraw": "Withdraw my signature",
@@ -59,6 +61,8 @@ WORDS = {
         "sent": "Vérifiez vos courriels",
         "confirm": "Confirmer ma signature",
         "confirmed": "votre signature est confirmée",
+        "link_expired": "Ce lien de confirmation a expiré",
+        "new_link": "Envoyez-moi un nouveau lien",
         "stop": "Arrêter les nouvelles",
         "stopped": "Vous ne recevrez plus de nouvelles",
         "withdraw": "Retirer ma signature",
@@ -103,8 +107,12 @@ def refusals(page) -> list[str]:
     return refused
 
 
-def heading(page) -> str:
-    return page.get_by_role("heading", level=1).inner_text()
+def subscribed_signer(language: str) -> Signature:
+    return SignatureFactory(
+        petition=Petition.objects.get(slug=SEED_SLUG),
+        language=language,
+        wants_updates=True,
+    )
 
 
 def manage_link(live_server, signature: Signature, language: str) -> str:
@@ -151,15 +159,43 @@ def test_signer_signs_asks_for_the_link_again_and_confirms(
 
 
 @languages
+def test_signer_with_an_expired_link_asks_for_a_new_one_and_confirms(
+    page, live_server, language, refusals, settings
+):
+    """The form on the expired-link page, pressed as the signer would."""
+    signature = SignatureFactory(
+        petition=Petition.objects.get(slug=SEED_SLUG),
+        language=language,
+        email="amira@example.org",
+        pending=True,
+    )
+    words = WORDS[language]
+    settings.SIGNATURE_CONFIRMATION_MAX_AGE = -1  # every link is too old
+    old_link = f"/{language}/confirm/{confirmation_token(signature)}/"
+    page.goto(live_server.url + old_link)
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["link_expired"])
+    refusals.clear()  # the expired link itself answers 410, as it should
+
+    page.get_by_label(words["email"]).fill("amira@example.org")
+    page.get_by_role("button", name=words["new_link"]).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["sent"])
+    assert len(mail.outbox) == 1
+    settings.SIGNATURE_CONFIRMATION_MAX_AGE = 7 * 24 * 3600
+    page.goto(live_server.url + confirmation_link(mail.outbox[-1]))
+    page.get_by_role("button", name=words["confirm"]).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(words["confirmed"])
+    signature.refresh_from_db()
+    assert signature.status == "confirmed"
+    assert refusals == []
+
+
+@languages
 def test_signer_stops_updates_withdraws_and_erases_from_the_emailed_link(
     page, live_server, language, refusals
 ):
     """The three buttons of the page every email links to."""
-    signature = SignatureFactory(
-        petition=Petition.objects.get(slug=SEED_SLUG),
-        language=language,
-        wants_updates=True,
-    )
+    signature = subscribed_signer(language)
     words = WORDS[language]
     url = manage_link(live_server, signature, language)
 
@@ -186,11 +222,7 @@ def test_signer_stops_updates_withdraws_and_erases_from_the_emailed_link(
 def test_one_click_unsubscribe_page_button_stops_updates(
     page, live_server, language, refusals
 ):
-    signature = SignatureFactory(
-        petition=Petition.objects.get(slug=SEED_SLUG),
-        language=language,
-        wants_updates=True,
-    )
+    signature = subscribed_signer(language)
     words = WORDS[language]
 
     page.goto(manage_link(live_server, signature, language) + "unsubscribe/")
