@@ -157,6 +157,21 @@ class Signature(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    @classmethod
+    def unsaved(cls, *, petition, email_canonical: str, **details) -> "Signature":
+        """A new signature, counted at once only where its petition asks for
+        no confirmation and nothing marked it for review."""
+        counted_now = not (
+            petition.requires_confirmation or details.get("review_reason")
+        )
+        return cls(
+            petition=petition,
+            email_canonical=email_canonical,
+            status=cls.Status.CONFIRMED if counted_now else cls.Status.PENDING,
+            confirmed_at=timezone.now() if counted_now else None,
+            **details,
+        )
+
     @property
     def first_name(self) -> str:
         return first_name(self.full_name)

@@ -83,7 +83,6 @@ def signature_create(
     counted only once its emailed link is used, on every petition; held, it
     marks the signature its link confirms.
     """
-    counted_now = not petition.requires_confirmation and not needs_review
     details = {
         "full_name": full_name,
         "email": email,
@@ -98,12 +97,8 @@ def signature_create(
         "review_reason": needs_review,
     }
     email_canonical = canonical_email(email)
-    signature = Signature(
-        petition=petition,
-        email_canonical=email_canonical,
-        status=Signature.Status.CONFIRMED if counted_now else Signature.Status.PENDING,
-        confirmed_at=timezone.now() if counted_now else None,
-        **details,
+    signature = Signature.unsaved(
+        petition=petition, email_canonical=email_canonical, **details
     )
     with transaction.atomic():
         # One statement whether or not the address has a row: the unique
@@ -124,6 +119,14 @@ def signature_create(
         )
 
 
+def link_can_confirm(*, status: str, from_submission: bool) -> bool:
+    """A confirmation link confirms a pending signature; the link emailed for
+    a later submission also brings back a withdrawn one."""
+    return status == Signature.Status.PENDING or (
+        from_submission and status == Signature.Status.WITHDRAWN
+    )
+
+
 def signature_confirm(
     *, signature: Signature, submission: HeldSubmission | None = None
 ) -> bool:
@@ -135,10 +138,9 @@ def signature_confirm(
         return False
     with transaction.atomic():
         row = _locked(signature)
-        allowed = {Signature.Status.PENDING}
-        if submission is not None:
-            allowed.add(Signature.Status.WITHDRAWN)
-        if row is None or row.status not in allowed:
+        if row is None or not link_can_confirm(
+            status=row.status, from_submission=submission is not None
+        ):
             return False
         changes = {}
         if submission is not None:

@@ -139,12 +139,9 @@ def _sign_afresh(submission: HeldSubmission) -> Signature | None:
     petition = submission.petition
     if not petition.is_taking_signatures:
         return None
-    counted_now = not (petition.requires_confirmation or submission.review_reason)
-    signature = Signature(
+    signature = Signature.unsaved(
         petition=petition,
         email_canonical=submission.email_canonical,
-        status=Signature.Status.CONFIRMED if counted_now else Signature.Status.PENDING,
-        confirmed_at=timezone.now() if counted_now else None,
         **{field: getattr(submission, field) for field in HeldSubmission.DETAILS},
     )
     try:

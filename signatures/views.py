@@ -15,11 +15,11 @@ from petition.models import Petition
 from petition.services import petition_published, petition_takes_signatures
 from petition.views import public_url, published_or_404
 from signatures.forms import ResendForm, SignatureForm
-from signatures.models import Signature
 from signatures.net import client_ip
 from signatures.normalize import canonical_email, mask_email
 from signatures.services import (
     confirmation_resend,
+    link_can_confirm,
     petition_stats,
     signature_confirm,
     signature_create,
@@ -180,10 +180,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         "signatures/confirm.html",
         petition,
         signature=signature,
-        # The link for a later submission confirms what it typed, and brings
-        # back a withdrawn signature.
-        can_confirm=signature.status == Signature.Status.PENDING
-        or (submission is not None and signature.status == Signature.Status.WITHDRAWN),
+        can_confirm=link_can_confirm(
+            status=signature.status, from_submission=submission is not None
+        ),
         name=shown.full_name,
     )
 

@@ -13,7 +13,9 @@ from hypothesis import settings as hypothesis_settings
 from petition.models import Petition
 from petition.services import petition_published_forget
 from petition.views import rendered_pages_forget
+from signatures import emails
 from signatures.forms import rendered_at_forget
+from tests.backing_services import MailServer
 
 SEED_SLUG = "no-more-caged-families"
 TEST_DATA = Path(__file__).parent / "data"
@@ -134,3 +136,17 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("reliability figures")
         for line in figures.lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server, and the site sending through it."""
+    server = MailServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    emails.forget_kept_connection()  # a session to this server is of no use now
+    server.close()

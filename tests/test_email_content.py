@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from petition.models import Petition
 from signatures.emails import EmailKind, send_signature_email
-from tests.backing_services import MailServer
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
 from tests.signing import form_data
@@ -22,18 +21,6 @@ LONG_TITLES = {
     "fr": "Cessons de détenir des enfants et des familles à la frontière : "
     "abolissons l’Entente sur les tiers pays sûrs et laissons demander l’asile",
 }
-
-
-@pytest.fixture
-def mail_server(settings):
-    server = MailServer()
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_TIMEOUT = 5
-    yield server
-    server.close()
 
 
 @pytest.fixture

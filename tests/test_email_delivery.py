@@ -9,7 +9,6 @@ from django_tasks_db.models import DBTaskResult
 
 from signatures.models import Signature
 from signatures.tasks import retry_delay
-from tests.backing_services import MailServer
 from tests.conftest import SEED_SLUG
 from tests.figures import report
 from tests.servers import free_port
@@ -38,17 +37,10 @@ def refusing_mail_server(settings):
 
 
 @pytest.fixture
-def mail_server(settings):
-    """A real SMTP server, and the site sending through it."""
-    server = MailServer()
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_TIMEOUT = 5
+def mail_server(mail_server, settings):
+    """conftest's real SMTP server, with emails queued in the database."""
     settings.TASKS = DATABASE_QUEUE
-    yield server
-    server.close()
+    return mail_server
 
 
 def run_worker() -> None:

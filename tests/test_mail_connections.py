@@ -25,17 +25,10 @@ DATABASE_QUEUE = {
 
 
 @pytest.fixture
-def mail_server(settings):
-    server = MailServer()
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_TIMEOUT = 5
+def mail_server(mail_server, settings):
+    """conftest's real SMTP server, with emails queued in the database."""
     settings.TASKS = DATABASE_QUEUE
-    yield server
-    emails.forget_kept_connection()
-    server.close()
+    return mail_server
 
 
 def _sign(client, count: int, start: int = 0) -> None:
