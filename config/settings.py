@@ -327,6 +327,21 @@ if TASK_STALLED_AFTER_SECONDS < 10 * EMAIL_TIMEOUT:
         "taken for stalled and sent twice."
     )
 
+# Each email worker process sends on this many SMTP sessions (or provider
+# connections) at once: a provider answers each SMTP command after tens of
+# milliseconds, so one session sends fewer than ten emails a second.
+EMAIL_WORKER_THREADS = env_int("EMAIL_WORKER_THREADS", 32, minimum=1)
+# The most emails sent in any one second by all workers together (0: no cap).
+# Providers cap it (Amazon SES starts new accounts at 14 a second); above the
+# cap, workers wait rather than have sends refused. Shared through the cache:
+# across processes and hosts only with REDIS_URL.
+EMAIL_MAX_PER_SECOND = env_int("EMAIL_MAX_PER_SECOND", 0, minimum=0)
+if "pool" in DATABASES["default"].get("OPTIONS", {}):
+    # Each worker thread holds a connection while it sends. A web process
+    # never holds more than its threads, so the larger maximum costs it nothing.
+    _pool = DATABASES["default"]["OPTIONS"]["pool"]
+    _pool["max_size"] = max(_pool["max_size"], EMAIL_WORKER_THREADS + 2)
+
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = "en"

@@ -4,6 +4,7 @@ under templates/emails/, in the signer's language."""
 import contextlib
 import copy
 import dataclasses
+import logging
 import smtplib
 import threading
 import time
@@ -11,6 +12,7 @@ from email.utils import parseaddr
 from enum import StrEnum
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
@@ -20,6 +22,8 @@ from django.utils import translation
 from config.context_processors import site_name
 from signatures.models import HeldSubmission, Signature
 from signatures.tokens import confirmation_token, manage_token
+
+logger = logging.getLogger(__name__)
 
 
 class EmailKind(StrEnum):
@@ -183,12 +187,40 @@ def forget_kept_connection() -> None:
             kept.close()
 
 
+def wait_for_send_slot() -> None:
+    """Return once one more email keeps every worker together within
+    EMAIL_MAX_PER_SECOND in this calendar second; until then, wait for the
+    next second. A backlog is spread out, never refused.
+
+    The count per second lives in the cache: Redis in production, shared by
+    every worker on every host (the local-memory cache counts per process)."""
+    limit = settings.EMAIL_MAX_PER_SECOND
+    if not limit:
+        return
+    while True:
+        now = time.time()
+        key = f"emails:sent-in-second:{int(now)}"
+        try:
+            cache.add(key, 0, timeout=10)
+            taken = cache.incr(key)
+        except ValueError:
+            # The key is gone (evicted) or the cache is down: sending on is
+            # better than stalling every email; a provider over its rate
+            # answers 4xx, and that send is retried.
+            logger.warning("Email send rate not counted: the cache is unavailable")
+            return
+        if taken <= limit:
+            return
+        time.sleep(int(now) + 1 - now)
+
+
 def send_signature_email(
     signature: Signature, kind: EmailKind, *, submission: HeldSubmission | None = None
 ) -> None:
     message = build_signature_email(signature, kind, submission=submission)
     for last_try in (False, True):
         message.connection = _kept_connection()
+        wait_for_send_slot()
         try:
             message.send(fail_silently=False)
         except smtplib.SMTPServerDisconnected:

@@ -215,13 +215,22 @@ class MailServer:
     `mode` says what it does with the next message: "accept" it, refuse it
     for now ("451-rcpt" as greylisting does, "451-data" as a full queue does),
     refuse it for good ("550-rcpt"), or "stall": hold the DATA command
-    unanswered until `release()`, as a hung server would.
+    unanswered until `release()`, as a hung server would. `refuse` maps an
+    address to a mode for that recipient alone; `delay` (seconds) is how long
+    each message's DATA takes to be answered, as across a network.
     """
 
     def __init__(self) -> None:
         self.mode = "accept"
+        self.refuse: dict[str, str] = {}
+        self.delay = 0.0
         self.received: list[EmailMessage] = []
+        # When each message was accepted (time.time()), in order.
+        self.received_at: list[float] = []
         self.refused = 0
+        # The most messages ever being taken at the same moment.
+        self.most_at_once = 0
+        self._at_once = 0
         # Every SMTP session (connection) that sent a recipient, kept alive
         # so that no two share an id.
         self._sessions: dict[int, object] = {}
@@ -251,9 +260,10 @@ class MailServer:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self._sessions[id(session)] = session
-        if self.mode in {"451-rcpt", "550-rcpt"}:
+        mode = self.refuse.get(address, self.mode)
+        if mode in {"451-rcpt", "550-rcpt"}:
             self.refused += 1
-            if self.mode == "451-rcpt":
+            if mode == "451-rcpt":
                 return "451 4.7.1 Greylisted: please try again later"
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
@@ -268,7 +278,14 @@ class MailServer:
             while not self._release.is_set():
                 await asyncio.sleep(0.05)
             return "421 4.3.0 Shutting down: message not delivered"
+        self._at_once += 1
+        self.most_at_once = max(self.most_at_once, self._at_once)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self._at_once -= 1
         self.received.append(
             message_from_bytes(envelope.content, policy=policy.default)
         )
+        self.received_at.append(time.time())
         return "250 Message accepted for delivery"

@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -172,3 +175,47 @@ class Visitor:
             data={"csrfmiddlewaretoken": self.token, **form},
             headers={"Cookie": f"csrftoken={self.cookie}"},
         )
+
+
+def worker_env(mail_port: int, **overrides: str) -> dict[str, str]:
+    """The environment of an email worker in its own process, working the
+    test database's queue and sending to the test's mail server."""
+    return server_env(
+        database_url(connection.settings_dict),
+        SECRET_KEY=settings.SECRET_KEY,
+        TASKS_BACKEND="database",
+        EMAIL_URL=f"smtp://127.0.0.1:{mail_port}",
+        **overrides,
+    )
+
+
+def start_worker(command: str, env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            command,
+            "--queue-name",
+            "email",
+            "--no-startup-delay",
+            "--interval",
+            "0.1",
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def stop_worker(worker: subprocess.Popen) -> str:
+    """SIGTERM, as a supervisor stops it; its output."""
+    worker.terminate()
+    try:
+        output, _ = worker.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        output, _ = worker.communicate()
+    return output

@@ -4,6 +4,7 @@ import re
 import time
 
 from django.core import signing
+from django.core.management import call_command
 
 from signatures.forms import _RENDERED_AT_SALT
 
@@ -30,3 +31,9 @@ def confirmation_link(message) -> str:
     match = re.search(r"https?://[^/\s]+(/(?:en|fr)/confirm/[^\s]+/)", message.body)
     assert match, f"no confirmation link in: {message.body}"
     return match.group(1)
+
+
+def run_email_worker() -> None:
+    """`manage.py run_worker --batch`: every email task ready now is run by
+    the production worker (its threads included), then it returns."""
+    call_command("run_worker", "--batch", "--no-startup-delay", verbosity=0)

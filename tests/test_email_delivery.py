@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -12,7 +11,7 @@ from signatures.tasks import retry_delay
 from tests.conftest import SEED_SLUG
 from tests.figures import report
 from tests.servers import free_port
-from tests.signing import confirmation_link, form_data
+from tests.signing import confirmation_link, form_data, run_email_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -43,17 +42,6 @@ def mail_server(mail_server, settings):
     return mail_server
 
 
-def run_worker() -> None:
-    call_command(
-        "db_worker",
-        "--batch",
-        "--no-startup-delay",
-        "--queue-name",
-        "email",
-        verbosity=0,
-    )
-
-
 def test_refused_email_never_loses_the_signature(
     client, refusing_mail_server, django_capture_on_commit_callbacks
 ):
@@ -77,7 +65,7 @@ def test_email_is_queued_in_the_database_and_sent_by_the_worker(
     assert mailoutbox == []
     assert DBTaskResult.objects.filter(status="READY").count() == 1
 
-    run_worker()
+    run_email_worker()
 
     assert len(mailoutbox) == 1
     assert confirmation_link(mailoutbox[0])
@@ -93,7 +81,7 @@ def test_refused_email_is_retried_later_and_sent_once_the_server_is_back(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(SIGN_URL, form_data())
 
-    run_worker()  # the server refuses
+    run_email_worker()  # the server refuses
 
     failed = DBTaskResult.objects.get(status="FAILED")
     retry = DBTaskResult.objects.get(status="READY")
@@ -102,11 +90,11 @@ def test_refused_email_is_retried_later_and_sent_once_the_server_is_back(
     assert failed.args_kwargs["kwargs"].get("attempt", 1) == 1
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    run_worker()  # not due yet: nothing is sent early
+    run_email_worker()  # not due yet: nothing is sent early
     assert mailoutbox == []
 
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
-    run_worker()
+    run_email_worker()
 
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["jane@example.org"]
@@ -134,9 +122,9 @@ def test_retrying_stops_after_the_configured_attempts(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(SIGN_URL, form_data())
 
-    run_worker()
+    run_email_worker()
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
-    run_worker()
+    run_email_worker()
 
     assert DBTaskResult.objects.filter(status="FAILED").count() == 2
     assert not DBTaskResult.objects.filter(status="READY").exists()
@@ -160,7 +148,7 @@ def test_a_mail_server_that_says_try_later_gets_the_email_once_it_accepts(
     assert response.status_code == 302
     assert Signature.objects.count() == 1
 
-    run_worker()  # "try again later"
+    run_email_worker()  # "try again later"
 
     assert (mail_server.refused, mail_server.received) == (1, [])
     retry = DBTaskResult.objects.get(status="READY")
@@ -168,12 +156,12 @@ def test_a_mail_server_that_says_try_later_gets_the_email_once_it_accepts(
     assert retry.run_after > timezone.now() + timedelta(seconds=30)
 
     mail_server.mode = "accept"
-    run_worker()  # not due yet
+    run_email_worker()  # not due yet
     assert mail_server.received == []
 
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
-    run_worker()
-    run_worker()  # nothing left: sent once, not again
+    run_email_worker()
+    run_email_worker()  # nothing left: sent once, not again
 
     assert [m["To"] for m in mail_server.received] == ["jane@example.org"]
     assert "/en/confirm/" in mail_server.received[0].get_body(("plain",)).get_content()
@@ -190,7 +178,7 @@ def test_a_mailbox_that_does_not_exist_is_not_tried_again(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(SIGN_URL, form_data())
 
-    run_worker()
+    run_email_worker()
 
     assert mail_server.refused == 1
     assert DBTaskResult.objects.get().status == "FAILED"

@@ -6,12 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import SEED_SLUG
-from tests.signing import form_data
+from tests.signing import form_data, run_email_worker
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -51,7 +50,7 @@ def test_the_queue_shows_what_waits_how_long_and_what_went_out(client, admin_cli
     assert waiting["oldest_waiting_seconds"] >= 90
     assert waiting["finished_last_minute"] == 0
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "email")
+    run_email_worker()
     drained = admin_client.get(QUEUE_JSON).json()
 
     assert drained["waiting"] == 0

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from signatures.models import Signature
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
-from tests.signing import confirmation_link, form_data
+from tests.signing import confirmation_link, form_data, run_email_worker
 
 # The worker opens its own connections, as in production: these tests commit.
 pytestmark = [
@@ -31,17 +31,6 @@ DATABASE_QUEUE = {
 @pytest.fixture(autouse=True)
 def database_queue(settings):
     settings.TASKS = DATABASE_QUEUE
-
-
-def run_worker() -> None:
-    call_command(
-        "db_worker",
-        "--batch",
-        "--no-startup-delay",
-        "--queue-name",
-        "email",
-        verbosity=0,
-    )
 
 
 def _shape(sql: str) -> str:
@@ -102,7 +91,7 @@ def test_signing_runs_the_same_statements_for_a_known_and_an_unknown_address(
         assert repeat == unknown, status
     assert mailoutbox == []  # nothing decided, nothing sent in the request
 
-    run_worker()
+    run_email_worker()
 
     by_address = {message.to[0].lower(): message for message in mailoutbox}
     assert by_address["new@example.org"].subject.startswith("Confirm your signature")
@@ -141,7 +130,7 @@ def test_asking_for_a_new_link_runs_the_same_statements_for_any_address(
         assert repeat == unknown, status
     assert mailoutbox == []
 
-    run_worker()
+    run_email_worker()
 
     assert sorted(m.to[0] for m in mailoutbox) == [
         "confirmed@example.org",
@@ -161,7 +150,7 @@ def test_finished_requests_for_a_link_do_not_keep_the_address(client, settings):
     from django_tasks_db.models import DBTaskResult
 
     client.post(RESEND_URL, {"email": "asked@example.org"})
-    run_worker()
+    run_email_worker()
     assert "asked@example.org" in str(DBTaskResult.objects.get().args_kwargs)
 
     DBTaskResult.objects.update(

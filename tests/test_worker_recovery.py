@@ -9,13 +9,10 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -24,7 +21,7 @@ from signatures.models import Signature
 from tests.backing_services import MailServer, wait_until
 from tests.conftest import SEED_SLUG
 from tests.figures import report
-from tests.servers import ROOT, database_url, server_env
+from tests.servers import start_worker, worker_env
 from tests.signing import form_data
 
 DATABASE_QUEUE = {
@@ -109,39 +106,6 @@ def test_requeueing_sooner_than_a_send_can_take_is_refused(settings):
 # --- End to end: a worker process killed while the mail server holds its email
 
 
-def worker_env(mail_server: MailServer) -> dict[str, str]:
-    return server_env(
-        # The test database, where the test's signature and task are.
-        database_url(connection.settings_dict),
-        SECRET_KEY=settings.SECRET_KEY,
-        TASKS_BACKEND="database",
-        EMAIL_URL=f"smtp://127.0.0.1:{mail_server.port}",
-        # Longer than the test takes: the send must hang until the kill.
-        EMAIL_TIMEOUT="30",
-    )
-
-
-def start_worker(command: str, env: dict[str, str], *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            command,
-            "--queue-name",
-            "email",
-            "--no-startup-delay",
-            "--interval",
-            "0.1",
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
 @pytest.fixture
 def mail_server():
     server = MailServer()
@@ -159,10 +123,10 @@ def test_an_email_cut_off_by_a_killed_worker_is_sent_by_the_next_one(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/en/p/{SEED_SLUG}/sign/", form_data())
     signature = model_to_dict(Signature.objects.get())
-    env = worker_env(mail_server)
+    env = worker_env(mail_server.port, EMAIL_TIMEOUT="30")
 
     mail_server.mode = "stall"  # takes the message, never answers
-    worker = start_worker("db_worker", env)
+    worker = start_worker("run_worker", env)
     try:
         held = wait_until(
             lambda: (
