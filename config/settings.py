@@ -605,5 +605,8 @@ LOGGING = {
             "level": LOG_LEVEL,
             "propagate": False,
         },
+        # Two lines per email sent ("started", "finished") would be hundreds
+        # a second in a surge; a failed task is still logged, with its error.
+        "django_tasks": {"level": "WARNING"},
     },
 }

@@ -41,10 +41,9 @@ def _refused_for_good(error: OSError) -> bool:
 def send_signature_email(
     signature_id: int, kind: str, attempt: int = 1, submission_id: str = ""
 ) -> None:
-    signature = (
-        Signature.objects.select_related("petition").filter(pk=signature_id).first()
-    )
-    if signature is None:
+    try:
+        signature = Signature.objects.select_related("petition").get(pk=signature_id)
+    except Signature.DoesNotExist:
         return  # erased since: nothing to send
     submission = None
     if submission_id:

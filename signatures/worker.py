@@ -17,6 +17,7 @@ import os
 import queue
 import signal
 import threading
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -44,13 +45,23 @@ def claim_tasks(
     with exclusive_transaction(ready.db):
         claimed = list(ready.select_for_update(skip_locked=True)[:count])
         started_at = timezone.now()
+        # One UPDATE per list of earlier workers (nearly always just the
+        # empty one): bulk_update's CASE per row costs the worker more CPU
+        # than the emails' own queries.
+        by_earlier_workers = defaultdict(list)
         for result in claimed:
-            result.status = TaskResultStatus.RUNNING
-            result.started_at = started_at
-            result.worker_ids = [*result.worker_ids, worker_id]
-        DBTaskResult.objects.bulk_update(
-            claimed, ["status", "started_at", "worker_ids"]
-        )
+            by_earlier_workers[tuple(result.worker_ids)].append(result)
+        for earlier, results in by_earlier_workers.items():
+            worker_ids = [*earlier, worker_id]
+            DBTaskResult.objects.filter(pk__in=[r.pk for r in results]).update(
+                status=TaskResultStatus.RUNNING,
+                started_at=started_at,
+                worker_ids=worker_ids,
+            )
+            for result in results:
+                result.status = TaskResultStatus.RUNNING
+                result.started_at = started_at
+                result.worker_ids = worker_ids
     return claimed
 
 
