@@ -75,7 +75,9 @@ def test_production_environment_configures_postgres_redis_and_smtp(read_settings
     database = config["DATABASES"]["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert database["HOST"] == "db.internal"
-    assert database["OPTIONS"]["pool"]["max_size"] == 4
+    # Room for each of an email worker's threads (a web process never uses
+    # more than its own threads).
+    assert database["OPTIONS"]["pool"]["max_size"] == config["EMAIL_WORKER_THREADS"] + 2
     assert database["CONN_MAX_AGE"] == 0  # the pool keeps the connections
     assert database["OPTIONS"]["connect_timeout"] == 3
     assert config["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
