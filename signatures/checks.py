@@ -11,15 +11,16 @@ _PER_PROCESS_CACHES = {
 
 @checks.register(checks.Tags.caches, deploy=True)
 def shared_cache_in_production(app_configs, **kwargs) -> list[checks.CheckMessage]:
-    """Rate limits and the cached count only hold across processes when the
-    cache is shared by all of them."""
+    """Rate limits, the email send rate and the cached count only hold across
+    processes when the cache is shared by all of them."""
     backend = settings.CACHES["default"]["BACKEND"]
     if settings.DEBUG or backend not in _PER_PROCESS_CACHES:
         return []
     return [
         checks.Warning(
             "The default cache is private to each process, so rate limits "
-            "are per process and each one counts signatures on its own.",
+            "(EMAIL_MAX_PER_SECOND included) are per process and each one "
+            "counts signatures on its own.",
             hint="Set REDIS_URL so that every process shares one cache.",
             id="signatures.W001",
         )
