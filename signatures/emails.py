@@ -136,6 +136,12 @@ def build_signature_email(
         },
     )
     message.attach_alternative(html, "text/html")
+    # For an email provider (Anymail; SMTP ignores both): the signature the
+    # message is about, given back by the provider's webhook, and the kind
+    # of email for its reports. Never the address: providers show tags and
+    # metadata in dashboards, and a bounce is matched by its recipient.
+    message.metadata = {"signature": str(signature.public_id)}
+    message.tags = [kind.value]
     return message
 
 
@@ -149,11 +155,15 @@ KEEP_IDLE_SECONDS = 60
 
 
 def _backend_settings() -> tuple:
+    """What a kept connection was opened with: the backend (SMTP, or the
+    email provider's Anymail backend, which keeps an HTTP session to its API)
+    and where it sends."""
     return (
         settings.EMAIL_BACKEND,
         settings.EMAIL_HOST,
         settings.EMAIL_PORT,
         settings.EMAIL_HOST_USER,
+        repr(getattr(settings, "ANYMAIL", None)),
     )
 
 
