@@ -4,9 +4,9 @@ is sent to it. Anymail's own view checks the webhook's credentials and turns
 each provider's payload into a `tracking` signal; this module listens.
 
 The event is matched by its recipient address, canonical as signatures store
-it, so every signature with that address is marked, on every petition; the
-signature named in the message's metadata only helps when a provider leaves
-the recipient out.
+it, so every signature with that address is marked, on every petition. The
+signature named in the message's metadata goes in the log, to tie the report
+to the email it is about.
 """
 
 import logging
@@ -65,27 +65,13 @@ def undeliverable_reason(event: AnymailTrackingEvent, esp_name: str) -> str:
 
 def _signature_named(event: AnymailTrackingEvent) -> uuid.UUID | None:
     """The public id of the signature the message was about, which we send
-    as its metadata (see emails.py) and the provider gives back."""
+    as its metadata (see emails.py) and the provider gives back: for the
+    log, which never holds the address."""
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
     try:
-        return uuid.UUID(str((event.metadata or {}).get("signature")))
+        return uuid.UUID(str(metadata.get("signature")))
     except ValueError:
         return None
-
-
-def _recipient(event: AnymailTrackingEvent) -> str:
-    """The address the event is about; else, if the provider left it out,
-    that of the signature the message named."""
-    if event.recipient:
-        return event.recipient
-    public_id = _signature_named(event)
-    if public_id is None:
-        return ""
-    address = (
-        Signature.objects.filter(public_id=public_id)
-        .values_list("email_canonical", flat=True)
-        .first()
-    )
-    return address or ""
 
 
 @receiver(tracking, dispatch_uid="signatures.bounces")
@@ -95,12 +81,10 @@ def mark_undeliverable(
     reason = undeliverable_reason(event, esp_name)
     if not reason:
         return  # delivered, opened, deferred, a soft bounce...
-    email = _recipient(event)
-    if not email:
-        logger.warning("%s reported %s for no known address", esp_name, reason)
+    if not event.recipient:
+        logger.warning("%s reported %s for no address", esp_name, event.event_type)
         return
-    marked = signatures_mark_undeliverable(email=email, reason=reason)
-    # The signature's id ties the report to our email; never the address.
+    marked = signatures_mark_undeliverable(email=event.recipient, reason=reason)
     logger.info(
         "%s reported %s (signature %s): %s signatures marked undeliverable",
         esp_name,
