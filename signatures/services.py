@@ -417,7 +417,7 @@ class ResendOutcome:
     # Pending signers left alone: their petition is closed or unpublished...
     not_open: int
     # ...or their address is known not to take our email.
-    undeliverable: int = 0
+    undeliverable: int
 
 
 def signatures_resend_confirmation(

@@ -358,9 +358,9 @@ def email_tracking_webhook(request: HttpRequest, provider: str) -> HttpResponse:
         raise Http404
     # Checked here first as well: Anymail's Amazon SES view reads the body
     # before the secret, and a forged one would end in a 500.
-    if not constant_time_compare(
-        get_request_basic_auth(request) or "", settings.ANYMAIL["WEBHOOK_SECRET"]
-    ):
+    secret = settings.ANYMAIL.get("WEBHOOK_SECRET", "")
+    given = get_request_basic_auth(request) or ""
+    if not (secret and constant_time_compare(given, secret)):
         response = HttpResponse(status=401)
         response["WWW-Authenticate"] = 'Basic realm="email provider webhook"'
         return response
