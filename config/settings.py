@@ -146,6 +146,8 @@ INSTALLED_APPS = [
     "django_countries",
     "django_tasks",
     "django_tasks_db",
+    # Email providers' backends and webhooks (EMAIL_PROVIDER), and its checks.
+    "anymail",
     "petition",
     "signatures",
 ]
@@ -245,6 +247,69 @@ else:
 
 # --- Email ------------------------------------------------------------------
 
+# Plain SMTP (EMAIL_URL) unless EMAIL_PROVIDER names a transactional email
+# provider, whose HTTP API is then used through django-anymail, and whose
+# webhook reports bounces and complaints (signatures/bounces.py).
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="").strip().lower()
+# Each provider's Anymail backend and tracking webhook view (served at
+# /anymail/<provider>/tracking/, for the chosen provider only), the variables
+# it needs, then those it may have, each read from the environment variable
+# of the same name (Anymail's own setting names; Amazon's standard AWS_* ones).
+EMAIL_PROVIDERS = {
+    "amazon_ses": {
+        "backend": "anymail.backends.amazon_ses.EmailBackend",
+        "webhook": "anymail.webhooks.amazon_ses.AmazonSESTrackingWebhookView",
+        "needs": ["AWS_REGION"],
+        # Without keys, boto3 finds its own (an instance role, ~/.aws).
+        "may_have": [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AMAZON_SES_CONFIGURATION_SET_NAME",
+        ],
+    },
+    "brevo": {
+        "backend": "anymail.backends.brevo.EmailBackend",
+        "webhook": "anymail.webhooks.brevo.BrevoTrackingWebhookView",
+        "needs": ["BREVO_API_KEY"],
+        "may_have": [],
+    },
+    "mailgun": {
+        "backend": "anymail.backends.mailgun.EmailBackend",
+        "webhook": "anymail.webhooks.mailgun.MailgunTrackingWebhookView",
+        # The webhook signing key is not the API key: without it, every
+        # bounce report would fail its signature check, unnoticed.
+        "needs": ["MAILGUN_API_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY"],
+        # MAILGUN_API_URL=https://api.eu.mailgun.net/v3 for an EU account.
+        "may_have": ["MAILGUN_SENDER_DOMAIN", "MAILGUN_API_URL"],
+    },
+    "postmark": {
+        "backend": "anymail.backends.postmark.EmailBackend",
+        "webhook": "anymail.webhooks.postmark.PostmarkTrackingWebhookView",
+        "needs": ["POSTMARK_SERVER_TOKEN"],
+        "may_have": ["POSTMARK_MESSAGE_STREAM"],
+    },
+    "sendgrid": {
+        "backend": "anymail.backends.sendgrid.EmailBackend",
+        "webhook": "anymail.webhooks.sendgrid.SendGridTrackingWebhookView",
+        "needs": ["SENDGRID_API_KEY"],
+        # The public key of SendGrid's signed event webhook.
+        "may_have": ["SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY"],
+    },
+}
+_email_url_given = env.str("EMAIL_URL", default="").strip()
+if EMAIL_PROVIDER and EMAIL_PROVIDER not in EMAIL_PROVIDERS:
+    raise ImproperlyConfigured(
+        "Environment variable EMAIL_PROVIDER must be one of "
+        f"{', '.join(EMAIL_PROVIDERS)} (or unset, for SMTP through EMAIL_URL), "
+        f"not {EMAIL_PROVIDER!r}."
+    )
+if EMAIL_PROVIDER and _email_url_given:
+    # One of the two would be silently ignored.
+    raise ImproperlyConfigured(
+        f"Environment variables EMAIL_PROVIDER ({EMAIL_PROVIDER}) and EMAIL_URL "
+        "are both set: remove EMAIL_URL to send through the provider's API, or "
+        "EMAIL_PROVIDER to send by SMTP."
+    )
 EMAIL_URL = env_url(
     "EMAIL_URL",
     "consolemail://",
@@ -270,6 +335,50 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# Anymail's settings. A provider's API call waits no longer than an SMTP
+# command would (TASK_STALLED_AFTER_SECONDS counts on it).
+ANYMAIL: dict = {"REQUESTS_TIMEOUT": EMAIL_TIMEOUT}
+if EMAIL_PROVIDER:
+    _provider = EMAIL_PROVIDERS[EMAIL_PROVIDER]
+    EMAIL_BACKEND = _provider["backend"]
+    for _name in _provider["needs"] + _provider["may_have"]:
+        if _value := env.str(_name, default="").strip():
+            ANYMAIL[_name] = _value
+        elif _name in _provider["needs"]:
+            raise ImproperlyConfigured(
+                f"Environment variable {_name} must be set when EMAIL_PROVIDER "
+                f"is {EMAIL_PROVIDER}."
+            )
+    if EMAIL_PROVIDER == "amazon_ses":
+        # Passed to boto3's client, which takes them by its own names.
+        _keys = {
+            name.lower(): ANYMAIL.pop(name)
+            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+            if name in ANYMAIL
+        }
+        if len(_keys) == 1:
+            raise ImproperlyConfigured(
+                "Environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                "must be set together, or neither (boto3 then finds its own)."
+            )
+        ANYMAIL["AMAZON_SES_CLIENT_PARAMS"] = {
+            "region_name": ANYMAIL.pop("AWS_REGION"),
+            "config": {"connect_timeout": EMAIL_TIMEOUT, "read_timeout": EMAIL_TIMEOUT},
+            **_keys,
+        }
+    # The provider's webhook posts with this NAME:PASSWORD (HTTP basic auth,
+    # in the URL given to the provider). Mailgun's and SendGrid's signatures
+    # are checked as well, where configured.
+    _webhook_secret = env.str("EMAIL_WEBHOOK_SECRET", default="").strip()
+    _user, _colon, _password = _webhook_secret.partition(":")
+    if not (_user and _password):
+        raise ImproperlyConfigured(
+            "Environment variable EMAIL_WEBHOOK_SECRET must be set when "
+            "EMAIL_PROVIDER is set, as NAME:PASSWORD, both long and random: the "
+            "provider's webhook URL carries it; without one, anyone could report "
+            "any address as bouncing."
+        )
+    ANYMAIL["WEBHOOK_SECRET"] = _webhook_secret
 # Backends that send nothing: email printed to the console (where it lands
 # in the process's log, confirmation links and all) or kept in memory.
 NON_DELIVERING_EMAIL_BACKENDS = {
@@ -290,7 +399,8 @@ if (
 ):
     raise ImproperlyConfigured(
         "Environment variable EMAIL_URL must name a mail server (for example "
-        "smtp+tls://user:password@smtp.example.org:587) when DEBUG is off: "
+        "smtp+tls://user:password@smtp.example.org:587), or EMAIL_PROVIDER an "
+        "email provider, when DEBUG is off: "
         f"{EMAIL_URL.split(':', 1)[0]}:// sends no email, and would print "
         "signers' addresses and links to the log. Set ALLOW_CONSOLE_EMAIL=true "
         "if that is really meant."

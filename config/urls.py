@@ -7,6 +7,7 @@ from django.urls import include, path, reverse_lazy
 from config import views as bench_views
 from config.views import same_origin_referrer
 from petition import views as petition_views
+from signatures import views as signature_views
 
 # The organizers' header on the password pages too, not "Django administration".
 _ADMIN_HEADER = {
@@ -37,6 +38,13 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     # Language-neutral: the count is the same in every language.
     path("p/<slug:slug>/count.json", petition_views.count_json, name="petition-count"),
+    # The email provider's bounce and complaint reports (EMAIL_PROVIDER), at
+    # the path Anymail's documentation gives each provider.
+    path(
+        "anymail/<slug:provider>/tracking/",
+        signature_views.email_tracking_webhook,
+        name="email-tracking-webhook",
+    ),
 ]
 # Public pages live under /en/ and /fr/; "/" sends a first-time visitor to
 # their browser's language.

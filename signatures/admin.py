@@ -20,7 +20,7 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -105,6 +105,31 @@ class ReviewFilter(admin.SimpleListFilter):
             return queryset.filter(review_reason="")
         if value in Signature.Review.values:
             return queryset.filter(review_reason=value)
+        return queryset
+
+
+class UndeliverableFilter(admin.SimpleListFilter):
+    """Signatures whose address the email provider reported as bouncing or
+    complaining: nothing more is emailed to them."""
+
+    title = _("email undeliverable")
+    parameter_name = "undeliverable"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("any", _("Any reason")),
+            *Signature.Undeliverable.choices,
+            ("none", _("Deliverable")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "any":
+            return queryset.exclude(email_undeliverable_at=None)
+        if value == "none":
+            return queryset.deliverable()
+        if value in Signature.Undeliverable.values:
+            return queryset.filter(email_undeliverable_reason=value)
         return queryset
 
 
@@ -210,6 +235,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "petition",
         "status",
         ReviewFilter,
+        UndeliverableFilter,
         "province",
         "country",
         "wants_updates",
@@ -257,15 +283,26 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_and_review(self, signature: Signature) -> str:
-        """The status, and under it why the form looked automated, if it did:
-        one column, where two would not fit the list on a laptop screen."""
-        if not signature.review_reason:
-            return signature.get_status_display()
+        """The status, and under it why the form looked automated and why
+        email no longer reaches the address, if so: one column, where three
+        would not fit the list on a laptop screen."""
+        marks = []
+        if signature.review_reason:
+            marks.append(
+                _("Marked for review: %(reason)s")
+                % {"reason": signature.get_review_reason_display()}
+            )
+        if signature.email_undeliverable_reason:
+            marks.append(
+                _("Email undeliverable: %(reason)s")
+                % {"reason": signature.get_email_undeliverable_reason_display()}
+            )
         return format_html(
-            '{}<br><span class="review-mark">{}</span>',
+            "{}{}",
             signature.get_status_display(),
-            _("Marked for review: %(reason)s")
-            % {"reason": signature.get_review_reason_display()},
+            format_html_join(
+                "", '<br><span class="review-mark">{}</span>', ((m,) for m in marks)
+            ),
         )
 
     @admin.display(description=_("where"), ordering="postal_code")
@@ -381,14 +418,13 @@ class SignatureAdmin(admin.ModelAdmin):
             not_open = pending.exclude(
                 petition__in=Petition.objects.taking_signatures()
             ).count()
-            return _intermediate(
-                request,
-                pending,
-                action="resend_confirmation",
-                title=_("Resend the confirmation email"),
-                form=forms.Form(),
-                button=_("Resend"),
-                warning=ngettext(
+            undeliverable = (
+                pending.filter(petition__in=Petition.objects.taking_signatures())
+                .exclude(email_undeliverable_at=None)
+                .count()
+            )
+            warnings = [
+                ngettext(
                     "%(count)d of them signed a petition that is closed or not "
                     "published: they will get nothing.",
                     "%(count)d of them signed a petition that is closed or not "
@@ -398,6 +434,16 @@ class SignatureAdmin(admin.ModelAdmin):
                 % {"count": not_open}
                 if not_open
                 else "",
+                _undeliverable_message(undeliverable, future=True),
+            ]
+            return _intermediate(
+                request,
+                pending,
+                action="resend_confirmation",
+                title=_("Resend the confirmation email"),
+                form=forms.Form(),
+                button=_("Resend"),
+                warning=" ".join(warning for warning in warnings if warning),
             )
         outcome = signatures_resend_confirmation(signatures=queryset, user=request.user)
         self.message_user(
@@ -423,6 +469,12 @@ class SignatureAdmin(admin.ModelAdmin):
                     outcome.not_open,
                 )
                 % {"count": outcome.not_open},
+                messages.WARNING,
+            )
+        if outcome.undeliverable:
+            self.message_user(
+                request,
+                _undeliverable_message(outcome.undeliverable, future=False),
                 messages.WARNING,
             )
 
@@ -653,6 +705,28 @@ class SignatureAdmin(admin.ModelAdmin):
 
 
 _MAX_PEOPLE = 100
+
+
+def _undeliverable_message(count: int, *, future: bool) -> str:
+    if not count:
+        return ""
+    if future:
+        message = ngettext(
+            "%(count)d of them has an address the email provider reported as "
+            "bouncing or complaining: they will get nothing.",
+            "%(count)d of them have an address the email provider reported as "
+            "bouncing or complaining: they will get nothing.",
+            count,
+        )
+    else:
+        message = ngettext(
+            "Nothing was sent to %(count)d pending signer: the email provider "
+            "reported their address as bouncing or complaining.",
+            "Nothing was sent to %(count)d pending signers: the email provider "
+            "reported their address as bouncing or complaining.",
+            count,
+        )
+    return message % {"count": count}
 
 
 def _signer_data_download(emails: list[str], *, user) -> HttpResponse:

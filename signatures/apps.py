@@ -7,4 +7,4 @@ class SignaturesConfig(AppConfig):
     verbose_name = _("Signatures")
 
     def ready(self) -> None:
-        from signatures import checks  # noqa: F401  (registers the checks)
+        from signatures import bounces, checks  # noqa: F401  (registers them)

@@ -106,6 +106,8 @@ class Dashboard:
     invalidated: int
     withdrawn: int
     opted_in: int
+    # Addresses the email provider reported as bouncing or complaining.
+    undeliverable: int
     per_day: Chart
     per_hour: Chart
     by_province: list[tuple[str, int]]
@@ -122,17 +124,22 @@ def petition_dashboard(petition: Petition) -> Dashboard:
         "invalidated": 0,
         "withdrawn": 0,
         "opted_in": 0,
+        "undeliverable": 0,
     }
     provinces: dict[str, int] = {}
     countries_seen: dict[str, int] = {}
     groups = (
         signatures.values("status", "wants_updates", "province", "country")
-        .annotate(n=Count("pk"))
+        .annotate(
+            n=Count("pk"),
+            undeliverable=Count("pk", filter=Q(email_undeliverable_at__isnull=False)),
+        )
         .order_by()
     )
     for group in groups:
         status, n = group["status"], group["n"]
         totals[status] += n
+        totals["undeliverable"] += group["undeliverable"]
         if group["wants_updates"] and status == Signature.Status.CONFIRMED:
             totals["opted_in"] += n
         if status == Signature.Status.CONFIRMED:

@@ -140,12 +140,35 @@ def build_signature_email(
         },
     )
     message.attach_alternative(html, "text/html")
+    # For an email provider (Anymail; SMTP ignores both): the signature the
+    # message is about, given back by the provider's webhook, and the kind
+    # of email for its reports. Never the address: providers show tags and
+    # metadata in dashboards, and a bounce is matched by its recipient.
+    message.metadata = {"signature": str(signature.public_id)}
+    message.tags = [kind.value]
     return message
 
 
 # One mail connection per thread (an email worker's), kept open across emails:
 # a new SMTP session per email costs its connect, greeting, EHLO, STARTTLS and
-# login, several round trips to a provider across the network.
+# login, several round trips to a provider across the network; an email
+# provider's API (Anymail) keeps its HTTPS connection in the same way.
+#
+# Not the provider's batch sending. What Anymail offers is one message to
+# many recipients with `merge_data`: the provider renders one subject and body
+# for all, filling in each recipient's values in its own template language
+# (at Postmark and Amazon SES only from a template stored with the provider,
+# `template_id`; Anymail refuses merge_data without one). Each email here is
+# rendered by our own templates for one signer: their language, the title cut
+# to fit, their name, their own signed confirm, manage and unsubscribe links
+# (a header), and for a repeat submission what it typed. Batching would move
+# these templates, their escaping and translations into five providers'
+# template dialects (and two providers' dashboards), and turn one task per
+# email into one API call for many, whose failures must be split back per
+# task. Anymail has no call that carries several distinct messages in one
+# request: send_messages() makes one API call per message. So each email is
+# one API call, on a kept connection. Campaign updates, one text for many,
+# are where batch sending fits.
 _kept = threading.local()
 # Mail servers drop a session idle for long (RFC 5321 asks them to wait at
 # least 5 minutes); a quieter connection is replaced before it is used.
@@ -153,11 +176,15 @@ KEEP_IDLE_SECONDS = 60
 
 
 def _backend_settings() -> tuple:
+    """What a kept connection was opened with: the backend (SMTP, or the
+    email provider's Anymail backend, which keeps an HTTP session to its API)
+    and where it sends."""
     return (
         settings.EMAIL_BACKEND,
         settings.EMAIL_HOST,
         settings.EMAIL_PORT,
         settings.EMAIL_HOST_USER,
+        repr(getattr(settings, "ANYMAIL", None)),
     )
 
 

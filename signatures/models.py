@@ -32,6 +32,11 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         """The signatures in the public count."""
         return self.filter(status=Signature.Status.CONFIRMED)
 
+    def deliverable(self) -> "SignatureQuerySet":
+        """Those whose address our email may still be sent to: no hard bounce
+        or spam complaint reported for it (signatures/bounces.py)."""
+        return self.filter(email_undeliverable_at__isnull=True)
+
 
 class Signature(models.Model):
     class Status(models.TextChoices):
@@ -51,6 +56,12 @@ class Signature(models.Model):
         TOKEN_INVALID = "token_invalid", _("form token invalid")
         TOKEN_EXPIRED = "token_expired", _("form token expired")
         TOKEN_OVERUSED = "token_overused", _("form token used too often")
+
+    class Undeliverable(models.TextChoices):
+        """Why our email no longer goes to an address, as its provider said."""
+
+        BOUNCED = "bounced", _("hard bounce")
+        COMPLAINED = "complained", _("spam complaint")
 
     # What links name instead of the sequential key, which would tell how
     # many people have signed.
@@ -98,6 +109,21 @@ class Signature(models.Model):
             "Why the signing form looked automated. Kept after confirmation: "
             "a confirmed signature had a person read its email."
         ),
+    )
+    email_undeliverable_at = models.DateTimeField(
+        _("email undeliverable since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The email provider reported a hard bounce or a spam complaint for "
+            "this address: nothing more is sent to it."
+        ),
+    )
+    email_undeliverable_reason = models.CharField(
+        _("why email is undeliverable"),
+        max_length=12,
+        choices=Undeliverable,
+        blank=True,
     )
     anonymised_at = models.DateTimeField(
         _("anonymised at"),
@@ -151,6 +177,12 @@ class Signature(models.Model):
                 fields=["review_reason", "created_at"],
                 condition=~Q(review_reason=""),
                 name="signature_review_idx",
+            ),
+            # The admin's "email undeliverable" filter: only marked rows.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_undeliverable_at__isnull=False),
+                name="signature_undeliverable_idx",
             ),
         ]
 

@@ -306,6 +306,25 @@ def _email_signer(signature: Signature, kind: EmailKind) -> bool:
     return True
 
 
+def signatures_mark_undeliverable(*, email: str, reason: str) -> int:
+    """Send nothing more to this address: its email provider reported a hard
+    bounce or a spam complaint. Every signature with the address, on every
+    petition, is marked (a later one inherits the mark when its first email
+    would go, see tasks.follow_up_submission); a mark already there keeps its
+    first time and reason. Returns how many were marked now.
+
+    The signatures themselves do not change: they count as before. Nothing
+    here clears a mark: a bounce is the provider's word on the inbox, while
+    anyone can type the address into our form again."""
+    return (
+        Signature.objects.filter(_same_inbox(canonical_email(email)))
+        .filter(email_undeliverable_at__isnull=True)
+        .update(
+            email_undeliverable_at=timezone.now(), email_undeliverable_reason=reason
+        )
+    )
+
+
 def _queue(task: Task, **kwargs) -> None:
     if _tasks_in_database():
         # The task row commits with the change that asked for it, or not at
@@ -395,8 +414,10 @@ def signatures_restore(
 @dataclass(frozen=True)
 class ResendOutcome:
     sent: int
-    # Pending signers left alone: their petition is closed or unpublished.
+    # Pending signers left alone: their petition is closed or unpublished...
     not_open: int
+    # ...or their address is known not to take our email.
+    undeliverable: int
 
 
 def signatures_resend_confirmation(
@@ -404,14 +425,20 @@ def signatures_resend_confirmation(
 ) -> ResendOutcome:
     """Email the confirmation link again to pending signers, within each
     address's hourly allowance; none to those of a petition that is closed
-    or unpublished, whose link would confirm nothing."""
+    or unpublished, whose link would confirm nothing, nor to an address
+    reported undeliverable."""
     sent = 0
     pending = signatures.filter(status=Signature.Status.PENDING)
     taking = pending.filter(petition__in=Petition.objects.taking_signatures())
-    for signature in taking.select_related("petition").iterator(chunk_size=1000):
+    reachable = taking.deliverable()
+    for signature in reachable.select_related("petition").iterator(chunk_size=1000):
         sent += _email_signer(signature, EmailKind.CONFIRM)
     _record(kind=ModerationAction.Kind.RESEND, user=user, count=sent)
-    return ResendOutcome(sent=sent, not_open=pending.count() - taking.count())
+    return ResendOutcome(
+        sent=sent,
+        not_open=pending.count() - taking.count(),
+        undeliverable=taking.filter(email_undeliverable_at__isnull=False).count(),
+    )
 
 
 def signatures_erase(
@@ -662,6 +689,8 @@ SUBJECT_ACCESS_FIELDS = [
     "invalidated_at",
     "invalidation_reason",
     "review_reason",
+    "email_undeliverable_at",
+    "email_undeliverable_reason",
     "anonymised_at",
     "ip_hash",
 ]

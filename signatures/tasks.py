@@ -2,6 +2,7 @@ import logging
 import smtplib
 from datetime import timedelta
 
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -28,10 +29,22 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(minutes=5 ** (attempt - 1))
 
 
-def _refused_for_good(error: OSError) -> bool:
-    """A recipient refused with a 5xx code (no such mailbox) stays refused.
-    A 4xx is "try again later": greylisting answers every first attempt from
-    an unknown sender that way, so giving up on it would lose the email."""
+def _refused_for_good(error: Exception) -> bool:
+    """A recipient refused with a 5xx code (no such mailbox) stays refused,
+    and so does one an email provider rejects (on its suppression list after
+    a hard bounce or a complaint) or finds invalid: Anymail then raises
+    AnymailRecipientsRefused. A 4xx is "try again later": greylisting answers
+    every first attempt from an unknown sender that way, so giving up on it
+    would lose the email.
+
+    Anything else a provider answers is tried again, within
+    EMAIL_SEND_ATTEMPTS: its 5xx, a 429 (over the rate), a network failure or
+    time-out, and its other 4xx too. Those are mostly the account's, not this
+    email's (a revoked key, credits run out, a sender not verified yet, an
+    account under review): the operator mends it, and the emails queued in
+    the meantime still go."""
+    if isinstance(error, AnymailRecipientsRefused):
+        return True
     return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
         code >= 500 for code, _message in error.recipients.values()
     )
@@ -60,11 +73,20 @@ def _deliver(
     submission: HeldSubmission | None = None,
     attempt: int = 1,
 ) -> None:
+    if signature.email_undeliverable_at is not None:
+        # Its provider reported a hard bounce or a complaint for the address:
+        # another email would hurt the site's standing with mail servers.
+        logger.info(
+            "Email to signature %s not sent: address undeliverable", signature.pk
+        )
+        return
     try:
         emails.send_signature_email(signature, kind, submission=submission)
-    # smtplib's errors and network failures alike; ValueError: an address the
-    # message cannot carry (see emails.build_signature_email), never retried.
-    except (OSError, ValueError) as error:
+    # smtplib's errors and network failures alike, and an email provider's
+    # (AnymailError, most of which are not OSErrors); ValueError: an address
+    # the message cannot carry (see emails.build_signature_email, and
+    # Anymail's AnymailInvalidAddress), never retried.
+    except (OSError, ValueError, AnymailError) as error:
         can_retry = (
             not isinstance(error, ValueError)
             and not _refused_for_good(error)
@@ -151,6 +173,24 @@ def _sign_afresh(submission: HeldSubmission) -> Signature | None:
     return signature
 
 
+def _inherit_undeliverable(signature: Signature) -> None:
+    """A new signature for an address already reported undeliverable, on any
+    petition (services.signatures_mark_undeliverable), takes the same mark,
+    so that not even its first email goes: the provider would refuse it, or
+    it would bounce again, and each try counts against the site with mail
+    servers."""
+    known = (
+        Signature.objects.filter(email_canonical=signature.email_canonical)
+        .exclude(email_undeliverable_at=None)
+        .values("email_undeliverable_at", "email_undeliverable_reason")
+        .first()
+    )
+    if known is not None:
+        Signature.objects.filter(pk=signature.pk).update(**known)
+        for field, value in known.items():
+            setattr(signature, field, value)
+
+
 @task(queue_name="email")
 def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
     """Email the signer what this submission calls for.
@@ -176,10 +216,11 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
         if signature is None:
             submission.delete()
             return  # erased since
+        _inherit_undeliverable(signature)
         counted = signature.status == Signature.Status.CONFIRMED
         try:
             # The first email always goes, outside the hourly allowance,
-            # which limits repeats.
+            # which limits repeats (unless the address is known undeliverable).
             _deliver(signature, EmailKind.THANKS if counted else EmailKind.CONFIRM)
         finally:
             # Only once this run is over (a failed send is retried by its own

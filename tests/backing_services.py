@@ -1,4 +1,5 @@
-"""PostgreSQL, Redis and SMTP servers of a test's own, for it to break.
+"""PostgreSQL, Redis, SMTP and email provider API servers of a test's own,
+for it to break.
 
 Each runs on a free port, apart from the shared servers the suite uses, so a
 test can kill it and start it again without disturbing anyone else.
@@ -6,6 +7,7 @@ test can kill it and start it again without disturbing anyone else.
 
 import asyncio
 import contextlib
+import json
 import os
 import pwd
 import shutil
@@ -16,6 +18,7 @@ import threading
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -289,3 +292,93 @@ class MailServer:
         )
         self.received_at.append(time.time())
         return "250 Message accepted for delivery"
+
+
+# --- An email provider's API ----------------------------------------------------
+
+
+class PostmarkAPI:
+    """Postmark's email API (POST /email, JSON), as Postmark answers it, on
+    a free loopback port: point Anymail's POSTMARK_API_URL at `url`.
+
+    `mode` says what it does with the next message: "accept" it (200),
+    answer "503" (down for maintenance) or "429" (over the rate limit), or
+    refuse the recipient as "inactive" (422 with Postmark's error code 406:
+    the address hard-bounced or complained before). Keeps HTTP connections
+    open, as Postmark does, and counts them.
+    """
+
+    def __init__(self) -> None:
+        self.mode = "accept"
+        self.received: list[dict] = []
+        self.refused = 0
+        self.connections = 0
+        self.tokens: set[str] = set()
+        self._lock = threading.Lock()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive
+
+            def setup(self) -> None:
+                super().setup()
+                with api._lock:
+                    api.connections += 1
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                message = json.loads(self.rfile.read(length))
+                status, answer = api._answer(self.path, message, self.headers)
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass  # the test says what went wrong
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _answer(self, path: str, message: dict, headers) -> tuple[int, dict]:
+        with self._lock:
+            self.tokens.add(headers.get("X-Postmark-Server-Token", ""))
+            if path != "/email":
+                return 404, {"ErrorCode": 404, "Message": "Not found"}
+            if self.mode == "503":
+                self.refused += 1
+                return 503, {"ErrorCode": 503, "Message": "Service unavailable"}
+            if self.mode == "429":
+                self.refused += 1
+                return 429, {"ErrorCode": 429, "Message": "Rate limit exceeded"}
+            if self.mode == "inactive":
+                self.refused += 1
+                return 422, {
+                    "ErrorCode": 406,
+                    "Message": "You tried to send to a recipient that has been "
+                    "marked as inactive.\nFound inactive addresses: "
+                    f"{message['To'].lower()}.\nInactive recipients are ones that "
+                    "have generated a hard bounce or a spam complaint. ",
+                }
+            self.received.append(message)
+            return 200, {
+                "To": message["To"],
+                "SubmittedAt": "2026-11-27T09:30:01.4178645-05:00",
+                "MessageID": f"0a129aee-e1cd-480d-b08d-{len(self.received):012d}",
+                "ErrorCode": 0,
+                "Message": "OK",
+            }

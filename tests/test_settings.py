@@ -38,6 +38,11 @@ _CONFIG_VARIABLES = [
     "TASKS_BACKEND",
     "SITE_URL",
     "ALLOW_CONSOLE_EMAIL",
+    "EMAIL_PROVIDER",
+    "EMAIL_WEBHOOK_SECRET",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
 ]
 
 
@@ -228,3 +233,112 @@ def test_debug_mode_prints_email_without_being_asked(read_settings):
     config = read_settings(DEBUG="true")
 
     assert config["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+# --- Email providers (django-anymail) ------------------------------------------------
+
+POSTMARK_ENV = {
+    **{k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_URL"},
+    "EMAIL_PROVIDER": "postmark",
+    "POSTMARK_SERVER_TOKEN": "hunter2-postmark-server-token",
+    "EMAIL_WEBHOOK_SECRET": "hook:" + secrets.token_urlsafe(24),
+}
+
+
+def test_an_email_provider_is_chosen_by_the_environment(read_settings):
+    config = read_settings(**POSTMARK_ENV)
+
+    assert config["EMAIL_BACKEND"] == "anymail.backends.postmark.EmailBackend"
+    assert config["ANYMAIL"] == {
+        "POSTMARK_SERVER_TOKEN": "hunter2-postmark-server-token",
+        "WEBHOOK_SECRET": POSTMARK_ENV["EMAIL_WEBHOOK_SECRET"],
+        # No longer than an SMTP command may take.
+        "REQUESTS_TIMEOUT": 10,
+    }
+
+
+def test_a_providers_key_can_come_from_a_file(read_settings, tmp_path):
+    token_file = tmp_path / "postmark_token"
+    token_file.write_text("token-from-a-mounted-secret\n")
+    environment = {
+        k: v for k, v in POSTMARK_ENV.items() if k != "POSTMARK_SERVER_TOKEN"
+    }
+
+    config = read_settings(**environment, POSTMARK_SERVER_TOKEN_FILE=str(token_file))
+
+    assert config["ANYMAIL"]["POSTMARK_SERVER_TOKEN"] == "token-from-a-mounted-secret"
+
+
+def test_amazon_ses_takes_its_region_and_keys_for_boto3(read_settings):
+    environment = {
+        k: v for k, v in POSTMARK_ENV.items() if k != "POSTMARK_SERVER_TOKEN"
+    }
+
+    config = read_settings(
+        **{**environment, "EMAIL_PROVIDER": "amazon_ses"},
+        AWS_REGION="ca-central-1",
+        AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY="hunter2-aws",
+    )
+
+    assert config["EMAIL_BACKEND"] == "anymail.backends.amazon_ses.EmailBackend"
+    assert config["ANYMAIL"]["AMAZON_SES_CLIENT_PARAMS"] == {
+        "region_name": "ca-central-1",
+        "aws_access_key_id": "AKIDEXAMPLE",
+        "aws_secret_access_key": "hunter2-aws",
+        "config": {"connect_timeout": 10, "read_timeout": 10},
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"POSTMARK_SERVER_TOKEN": ""}, "POSTMARK_SERVER_TOKEN"),
+        ({"EMAIL_WEBHOOK_SECRET": ""}, "EMAIL_WEBHOOK_SECRET"),
+        # Basic auth always has a name and a password: this one could
+        # never match, and every bounce report would be refused.
+        ({"EMAIL_WEBHOOK_SECRET": "hunter2"}, "EMAIL_WEBHOOK_SECRET"),
+        ({"EMAIL_PROVIDER": "pigeon"}, "EMAIL_PROVIDER"),
+        (
+            {"EMAIL_PROVIDER": "mailgun", "MAILGUN_API_KEY": "hunter2-mailgun"},
+            "MAILGUN_WEBHOOK_SIGNING_KEY",
+        ),
+        ({"EMAIL_PROVIDER": "amazon_ses"}, "AWS_REGION"),
+        (
+            {
+                "EMAIL_PROVIDER": "amazon_ses",
+                "AWS_REGION": "ca-central-1",
+                "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            },
+            "AWS_SECRET_ACCESS_KEY",
+        ),
+        # One of the two would be silently ignored.
+        ({"EMAIL_URL": "smtp+tls://mailer:hunter2@smtp.example.org:587"}, "EMAIL_URL"),
+    ],
+)
+def test_a_provider_missing_what_it_needs_stops_the_process(
+    read_settings, changes, named
+):
+    environment = {**POSTMARK_ENV, **changes}
+
+    with pytest.raises(ImproperlyConfigured, match=named) as failure:
+        read_settings(**{k: v for k, v in environment.items() if v})
+
+    assert "hunter2" not in str(failure.value)
+
+
+def test_deploy_check_is_clean_with_an_email_provider():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **POSTMARK_ENV)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_process_naming_a_provider_without_its_key_refuses_to_start():
+    environment = {
+        k: v for k, v in POSTMARK_ENV.items() if k != "POSTMARK_SERVER_TOKEN"
+    }
+
+    result = _manage("check", **environment)
+
+    assert result.returncode != 0
+    assert "POSTMARK_SERVER_TOKEN" in result.stderr
