@@ -308,10 +308,15 @@ def _function(frame: str) -> str:
 
 
 def print_profile(
-    output: Path, top: int = 30, *, what: str = "busy worker threads"
+    output: Path,
+    top: int = 30,
+    *,
+    what: str = "busy worker threads",
+    skip_threads: tuple[str, ...] = (),
 ) -> None:
     """Inclusive share of the samples per function: how much of the busy
-    time was spent in it or in what it called."""
+    time was spent in it or in what it called. Samples of threads that
+    started in a function of `skip_threads` are left out."""
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     total = 0
@@ -321,6 +326,8 @@ def print_profile(
             continue
         # Drop the process/thread frames py-spy puts first.
         frames = [_function(f) for f in stack.split(";") if " (" in f]
+        if any(start in frames for start in skip_threads):
+            continue
         n = int(count)
         total += n
         for function in set(frames):

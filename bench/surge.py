@@ -33,8 +33,10 @@ stopped and the time to drain it, the confirmation -> public count lag, and
 signatures lost and emails sent twice. --check is the short run for CI:
 non-zero exit on any loss, duplicate or error.
 
-With --profile, py-spy samples every worker thread, waiting or not, during
-the surge: where a worker's time goes.
+With --profile wall, py-spy samples the workers' sending threads, waiting or
+not, during the surge: where a worker's time goes; with --profile cpu, only
+the threads holding the GIL: where its CPU goes. The samples are kept in
+bench/profiles/surge-workers.collapsed.
 """
 
 import argparse
@@ -92,6 +94,7 @@ BROWSER = {
     "Accept-Language": "en-CA,en;q=0.9",
 }
 POLL_SECONDS = 0.1
+INF, NAN = float("inf"), float("nan")
 
 
 def free_port() -> int:
@@ -396,7 +399,7 @@ def worker_settings(env: dict[str, str]) -> tuple[str, str]:
 
 def percentile(values: list[float], share: float) -> float:
     if not values:
-        return float("nan")
+        return NAN
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
@@ -430,7 +433,9 @@ def main() -> None:
         "--check", action="store_true", help="short; fail on losses or duplicates"
     )
     parser.add_argument(
-        "--profile", action="store_true", help="py-spy on the workers while signing"
+        "--profile",
+        choices=["wall", "cpu"],
+        help="py-spy on the workers while signing: all their time, or their CPU",
     )
     args = parser.parse_args()
     # --check: a few seconds of light signing, for CI.
@@ -535,7 +540,7 @@ def main() -> None:
                         worker.pid,
                         f"surge-worker-{n}",
                         args.duration,
-                        wall=True,
+                        wall=args.profile == "wall",
                     )
                 )
         parts = {w.pid: "workers" for w in workers} | {mail.process.pid: "smtp"}
@@ -644,25 +649,15 @@ def main() -> None:
         kwargs = task.get("kwargs", {})
         waiting_ids.add(kwargs.get("signature_public_id"))
         waiting_ids.add(kwargs.get("signature_id"))
-    lags, unsent, lost_emails = [], 0, 0
+    sent_lags, unsent_created, lost_emails = [], [], 0
     for pk, public_id, email, created, _status in signatures:
         if email in first_accept:
-            lags.append(first_accept[email] - created)
+            sent_lags.append(first_accept[email] - created)
         elif public_id in waiting_ids or pk in waiting_ids:
-            unsent += 1
-            lags.append(workers_stopped - created)  # at least this late
+            unsent_created.append(created)
         else:
             lost_emails += 1
-    # A lag that falls among the unsent ones is only a lower bound.
-    censored_from = (
-        min(
-            workers_stopped - c for _, _, e, c, _ in signatures if e not in first_accept
-        )
-        if unsent
-        else float("inf")
-    )
-    lag_p50, lag_p99 = percentile(lags, 0.50), percentile(lags, 0.99)
-    lag_max = max(lags, default=float("nan"))
+    unsent = len(unsent_created)
 
     stored = len(signatures) - rows_before
     succeeded = sign["requests"] - sign["errors"]
@@ -672,11 +667,27 @@ def main() -> None:
     emails_per_s = sent_in_surge / surge_seconds
     drain_sent = sum(1 for t, _, _ in mail.accepted if surge_ended < t <= drained_at)
     drain_s = drained_at - surge_ended
-    drain_rate = drain_sent / drain_s if backlog_end and drain_s > 0 else float("nan")
+    drain_rate = drain_sent / drain_s if backlog_end and drain_s > 0 else NAN
     if backlog_left:
         # Not drained in time: what it would take at the rate it went.
-        drain_s += backlog_left / drain_rate if drain_rate > 0 else float("inf")
+        drain_s += backlog_left / drain_rate if drain_rate > 0 else INF
     per_worker = (drain_rate if backlog_end else emails_per_s) / args.workers
+    # Emails still queued when the workers stopped were at least this late;
+    # a figure that falls among them is only a lower bound.
+    lags = sent_lags + [workers_stopped - c for c in unsent_created]
+    censored_from = min((workers_stopped - c for c in unsent_created), default=INF)
+    lag_p50, lag_p99 = percentile(lags, 0.50), percentile(lags, 0.99)
+    lag_max = max(lags, default=NAN)
+    lower_bound = int(max(lag_p50, lag_p99, lag_max) >= censored_from)
+    # And at the rate the queue was draining, in the order it is taken
+    # (first queued, first sent), they would have gone at about this lag.
+    rate = drain_rate if drain_rate > 0 else NAN
+    estimated = sent_lags + [
+        workers_stopped + (n + 1) / rate - created
+        for n, created in enumerate(sorted(unsent_created))
+    ]
+    est_p50, est_p99 = percentile(estimated, 0.50), percentile(estimated, 0.99)
+    est_max = max(estimated, default=NAN)
     seen_lags = {
         name: count_lags(signers.confirmed, watcher.seen, base_count)
         for name, watcher in zip(("count.json", "page"), watchers, strict=True)
@@ -687,6 +698,17 @@ def main() -> None:
         + failed_tasks
         + sum(missing for _, missing in seen_lags.values())
     )
+
+    used = {k: cpu_after.get(k, 0) - cpu_before.get(k, 0) for k in cpu_after}
+    used["wrk"] = sign["wrk_cpu"]
+    used["bench"] = (self_after.ru_utime + self_after.ru_stime) - (
+        self_before.ru_utime + self_before.ru_stime
+    )
+    available = cores * surge_seconds
+    # A process runs Python on one core at a time (the GIL), so 1,000 ms over
+    # this is the most emails one worker process can send a second, however
+    # many threads wait on the network for it.
+    cpu_per_email = 1000 * used.get("workers", 0) / max(sent_in_surge, 1)
 
     # --- The report -----------------------------------------------------------
     sign_rps = succeeded / surge_seconds
@@ -717,6 +739,16 @@ def main() -> None:
                 for v in (lag_p50, lag_p99, lag_max)
             ),
         ),
+        *(
+            [
+                (
+                    "  estimated at the drain rate",
+                    " / ".join(seconds(v) for v in (est_p50, est_p99, est_max)),
+                )
+            ]
+            if unsent
+            else []
+        ),
         ("backlog when signing stopped", f"{backlog_end:,} emails"),
         (
             "time to drain it",
@@ -737,7 +769,7 @@ def main() -> None:
                     for v in (
                         percentile(values, 0.5),
                         percentile(values, 0.99),
-                        max(values, default=float("nan")),
+                        max(values, default=NAN),
                     )
                 )
                 + (f" ({missing} never seen)" if missing else ""),
@@ -756,15 +788,14 @@ def main() -> None:
         ),
         ("emails sent twice", f"{duplicates}"),
         ("SMTP sessions opened", f"{mail.sessions:,}"),
+        (
+            "worker CPU per email",
+            f"{cpu_per_email:.1f} ms (one process: at most "
+            f"{1000 / cpu_per_email if cpu_per_email else INF:,.0f} emails/s)",
+        ),
     ]
     for name, value in rows:
         print(f"  {name:<36} {value}")
-    used = {k: cpu_after.get(k, 0) - cpu_before.get(k, 0) for k in cpu_after}
-    used["wrk"] = sign["wrk_cpu"]
-    used["bench"] = (self_after.ru_utime + self_after.ru_stime) - (
-        self_before.ru_utime + self_before.ru_stime
-    )
-    available = cores * surge_seconds
     print(
         "  CPU during the surge, % of the machine: "
         + ", ".join(
@@ -796,10 +827,23 @@ def main() -> None:
             for _, output in profilers:
                 if output.exists():
                     out.write(output.read_text())
-        print_profile(merged, what="worker threads, waiting or not")
+        print_profile(
+            merged,
+            what=(
+                "the threads sending email, waiting or not"
+                if args.profile == "wall"
+                else "worker threads holding the GIL"
+            ),
+            # The database pool's and the stalled-task sweeper's threads,
+            # which wait all along beside the sending.
+            skip_threads=(
+                "psycopg_pool/pool.py:ConnectionPool.worker",
+                "psycopg_pool/sched.py:Scheduler.run",
+                "signatures/management/commands/run_worker.py:_sweep",
+            ),
+        )
     json_lag = seen_lags["count.json"][0]
     page_lag = seen_lags["page"][0]
-    lower_bound = int(max(lag_p50, lag_p99, lag_max) >= censored_from)
     print(f"command: {command.strip()}")
     print(f"wall time: {time.monotonic() - wall_started:.0f} s")
     print(
@@ -810,15 +854,17 @@ def main() -> None:
         f"signatures={stored} emails_per_s={emails_per_s:.1f} "
         f"drain_emails_per_s={drain_rate:.1f} per_worker_per_s={per_worker:.1f} "
         f"lag_p50_s={lag_p50:.2f} lag_p99_s={lag_p99:.2f} lag_max_s={lag_max:.2f} "
-        f"lag_lower_bound={lower_bound} "
+        f"lag_lower_bound={lower_bound} lag_est_p50_s={est_p50:.2f} "
+        f"lag_est_p99_s={est_p99:.2f} lag_est_max_s={est_max:.2f} "
         f"backlog_end={backlog_end} drain_s={drain_s:.1f} "
         f"drain_estimated={int(bool(backlog_left))} "
         f"count_lag_p50_s={percentile(json_lag, 0.5):.2f} "
         f"count_lag_p99_s={percentile(json_lag, 0.99):.2f} "
-        f"count_lag_max_s={max(json_lag, default=float('nan')):.2f} "
+        f"count_lag_max_s={max(json_lag, default=NAN):.2f} "
         f"page_lag_p99_s={percentile(page_lag, 0.99):.2f} "
         f"confirmed={len(signers.confirmed)} lost={lost} duplicates={duplicates} "
-        f"errors={errors} smtp_sessions={mail.sessions}"
+        f"errors={errors} smtp_sessions={mail.sessions} "
+        f"worker_cpu_ms_per_email={cpu_per_email:.1f}"
     )
     if args.check and (lost or duplicates or errors or backlog_left):
         sys.exit("surge check: lost signatures, duplicate emails or errors")
