@@ -119,7 +119,7 @@ bench-surge: messages
 bench-smoke: messages
 	$(BIN)/python bench/run.py --duration 3 --connections 8 --check
 
-# The surge in about 25 s, for CI: fails on a lost signature, an email sent
+# The surge in about 20-25 s, for CI: fails on a lost signature, an email sent
 # twice or any error, times nothing.
 bench-surge-smoke: messages
 	$(SURGE) --check

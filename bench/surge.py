@@ -440,7 +440,7 @@ def main() -> None:
     args = parser.parse_args()
     # --check: a few seconds of light signing, for CI.
     defaults = (
-        {"duration": 1, "connections": 2, "hello_duration": 1, "drain_timeout": 60}
+        {"duration": 1, "connections": 1, "hello_duration": 1, "drain_timeout": 60}
         if args.check
         else {
             "duration": 60,
@@ -866,8 +866,17 @@ def main() -> None:
         f"errors={errors} smtp_sessions={mail.sessions} "
         f"worker_cpu_ms_per_email={cpu_per_email:.1f}"
     )
-    if args.check and (lost or duplicates or errors or backlog_left):
-        sys.exit("surge check: lost signatures, duplicate emails or errors")
+    problems = {
+        "signatures lost": lost,
+        "emails sent twice": duplicates,
+        "errors": errors,
+        "emails never sent (the queue did not drain in time)": backlog_left,
+    }
+    if args.check and any(problems.values()):
+        sys.exit(
+            "surge check failed: "
+            + ", ".join(f"{n} {what}" for what, n in problems.items() if n)
+        )
 
 
 if __name__ == "__main__":
