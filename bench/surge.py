@@ -457,6 +457,7 @@ def main() -> None:
     def interrupted(signum, frame):
         raise KeyboardInterrupt
 
+    on_interrupt = signal.getsignal(signal.SIGINT)
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGHUP, interrupted)
 
@@ -590,8 +591,7 @@ def main() -> None:
 
         signatures = database.all(
             "SELECT id, public_id::text, email, "
-            "extract(epoch FROM created_at)::float8, status "
-            "FROM signatures_signature"
+            "extract(epoch FROM created_at)::float8 FROM signatures_signature"
         )
         waiting = database.all(
             "SELECT args_kwargs FROM django_tasks_database_dbtaskresult "
@@ -634,7 +634,7 @@ def main() -> None:
             for start in range(0, len(keys), 1000):
                 cache.delete(*keys[start : start + 1000])
         shutil.rmtree(workdir, ignore_errors=True)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, on_interrupt)
 
     # --- Figures --------------------------------------------------------------
     surge_seconds = surge_ended - surge_started
@@ -650,7 +650,7 @@ def main() -> None:
         waiting_ids.add(kwargs.get("signature_public_id"))
         waiting_ids.add(kwargs.get("signature_id"))
     sent_lags, unsent_created, lost_emails = [], [], 0
-    for pk, public_id, email, created, _status in signatures:
+    for pk, public_id, email, created in signatures:
         if email in first_accept:
             sent_lags.append(first_accept[email] - created)
         elif public_id in waiting_ids or pk in waiting_ids:
