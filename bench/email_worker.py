@@ -7,18 +7,18 @@ measured in the same run: what one worker sent before issue 13).
 A fresh PostgreSQL database holds --emails signatures, each with its
 confirmation email queued (TASKS_BACKEND=database, production settings); one
 `manage.py run_worker --batch` process drains the queue into a real SMTP
-server on loopback (aiosmtpd, in this process) that answers every command
-after --delay-ms, as a provider across the network does. The rate is taken
+server on loopback (bench/slow_smtp.py, a process of its own) that answers
+every reply after --delay-ms, as a provider across the network does. The rate is taken
 between the first and the last message the server accepted, so the worker's
 start-up is not counted.
 """
 
 import argparse
-import logging
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,29 +47,14 @@ import django
 
 django.setup()
 
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.db import connection
 
 from bench.run import PROFILES, find_py_spy, print_profile
-from bench.slow_smtp import SlowServer
+from bench.surge import MailServer, stop_process
 from petition.models import Petition
 from signatures.models import Signature
 from signatures.tasks import send_signature_email
-from tests.servers import free_port
-
-
-class TimedServer(SlowServer):
-    """SlowServer, noting when it accepted each message."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__(delay)
-        self.accepted_at: list[float] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        reply = await super().handle_DATA(server, session, envelope)
-        self.accepted_at.append(time.monotonic())
-        return reply
 
 
 def fresh_database() -> None:
@@ -105,12 +90,11 @@ def queue(count: int, start: int) -> None:
 
 
 def drain(
-    handler: TimedServer, port: int, count: int, threads: int, profile: Path | None
-) -> float:
+    mail: MailServer, count: int, threads: int, profile: Path | None
+) -> tuple[float, float]:
     """Emails per second one worker process sent, first to last accepted,
     and the CPU milliseconds it used per email (start-up included)."""
-    handler.accepted_at.clear()
-    handler.received = 0
+    mail.accepted.clear()
     command = [sys.executable, "manage.py", "run_worker", "--batch"]
     if profile:
         # Threads holding the GIL, sampled without pausing them.
@@ -124,24 +108,27 @@ def drain(
         cwd=ROOT,
         env={
             **ENV,
-            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+            "EMAIL_URL": f"smtp://127.0.0.1:{mail.port}",
             "EMAIL_WORKER_THREADS": str(threads),
         },
         capture_output=True,
         text=True,
     )
-    if worker.returncode or handler.received != count:
-        sys.exit(f"worker failed ({handler.received}/{count}):\n{worker.stderr}")
+    # The last acceptances may still be on their way from the server's log.
+    deadline = time.monotonic() + 10
+    while len(mail.accepted) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if worker.returncode or len(mail.accepted) != count:
+        sys.exit(f"worker failed ({len(mail.accepted)}/{count}):\n{worker.stderr}")
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (
         cpu_before.ru_utime + cpu_before.ru_stime
     )
-    first, last = handler.accepted_at[0], handler.accepted_at[-1]
+    first, last = mail.accepted[0][0], mail.accepted[-1][0]
     return (count - 1) / (last - first), 1000 * cpu / count
 
 
 def main() -> None:
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's chatter
     parser = argparse.ArgumentParser()
     parser.add_argument("--emails", type=int, default=3000)
     parser.add_argument("--threads", type=int, default=32)
@@ -163,19 +150,16 @@ def main() -> None:
         PROFILES.mkdir(exist_ok=True)
 
     fresh_database()
-    handler = TimedServer(args.delay_ms / 1000)
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    mail = MailServer(args.delay_ms, Path(tempfile.mkdtemp()) / "smtp.log")
     try:
         queue(args.yardstick_emails, start=0)
         connection.close()
-        one, one_cpu = drain(handler, port, args.yardstick_emails, 1, None)
+        one, one_cpu = drain(mail, args.yardstick_emails, 1, None)
         queue(args.emails, start=args.yardstick_emails)
         connection.close()
-        many, many_cpu = drain(handler, port, args.emails, args.threads, profile)
+        many, many_cpu = drain(mail, args.emails, args.threads, profile)
     finally:
-        controller.stop()
+        stop_process(mail.process)
         connection.close_pool()  # the pool's connections too, or DROP waits
         subprocess.run(
             ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE}"],

@@ -10,6 +10,7 @@ throwaway SQLite database.
 """
 
 import argparse
+import asyncio
 import logging
 import os
 import socket
@@ -37,11 +38,41 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.management import call_command
 
-from bench.slow_smtp import SlowServer
 from petition.models import Petition
 from signatures import emails
 from signatures.emails import EmailKind
 from signatures.models import Signature
+
+
+class SlowServer:
+    """Answers each command after `delay` seconds; counts what it took."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.received = 0
+
+    async def _wait(self) -> None:
+        await asyncio.sleep(self.delay)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        await self._wait()
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        await self._wait()
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        await self._wait()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        await self._wait()
+        self.received += 1
+        return "250 Message accepted for delivery"
 
 
 def rate(signatures: list[Signature], *, keep: bool) -> float:

@@ -60,10 +60,10 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or sys.exit("wrk is not available")
 
 
-def app_env(run_id: str) -> dict[str, str]:
+def app_env(run_id: str, database: str = DATABASE) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": f"{PG}/{DATABASE}",
+        "DATABASE_URL": f"{PG}/{database}",
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CACHE_KEY_PREFIX": f"bench-{run_id}",
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -85,15 +85,30 @@ def app_env(run_id: str) -> dict[str, str]:
     }
 
 
+def _database_name(env: dict[str, str]) -> str:
+    return env["DATABASE_URL"].rsplit("/", 1)[1]
+
+
 def fresh_database(env: dict[str, str], rows: int) -> None:
-    sh("psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE}")
-    sh("psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DATABASE}")
+    database = _database_name(env)
+    sh("psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {database}")
+    sh("psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {database}")
     sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
     # Production settings serve hashed static files from the manifest that
     # collectstatic writes; a fresh clone has none yet.
     sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     if rows:
         sh(PYTHON, "bench/load_signatures.py", "--count", str(rows), env=env)
+
+
+def drop_database(env: dict[str, str]) -> None:
+    """Gone, with whatever connections a killed process left behind."""
+    sh(
+        "psql",
+        f"{PG}/postgres",
+        "-qc",
+        f"DROP DATABASE IF EXISTS {_database_name(env)} WITH (FORCE)",
+    )
 
 
 def signature_rows(env: dict[str, str]) -> int:
@@ -157,9 +172,13 @@ def _ms(text: str) -> float:
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(server: subprocess.Popen) -> dict[str, float]:
+def cpu_seconds(
+    server: subprocess.Popen, more: dict[int, str] | None = None
+) -> dict[str, float]:
     """CPU time used so far by the app (gunicorn and its workers),
-    PostgreSQL, Redis and wrk, from /proc: where a scenario's CPU went."""
+    PostgreSQL, Redis and wrk, from /proc: where a scenario's CPU went.
+    `more` names other processes (pid -> part), counted with their children."""
+    roots = {**(more or {}), server.pid: "app"}
     used: collections.Counter[str] = collections.Counter()
     parents: dict[int, int] = {}
     ticks: dict[int, tuple[str, int]] = {}
@@ -177,10 +196,10 @@ def cpu_seconds(server: subprocess.Popen) -> dict[str, float]:
         ticks[pid] = (name, sum(int(f) for f in fields[11:15]))
     for pid, (name, n) in ticks.items():
         ancestor = pid
-        while ancestor > 1 and ancestor != server.pid:
+        while ancestor > 1 and ancestor not in roots:
             ancestor = parents.get(ancestor, 1)
-        if ancestor == server.pid:
-            used["app"] += n
+        if ancestor in roots:
+            used[roots[ancestor]] += n
         elif name.startswith("postgres"):
             used["postgres"] += n
         elif name.startswith("redis-server"):
@@ -241,7 +260,12 @@ def find_py_spy() -> str:
     return py_spy or sys.exit("--profile needs py-spy (pip install py-spy)")
 
 
-def start_profiler(py_spy: str, server: subprocess.Popen, scenario: str, seconds: int):
+def start_profiler(
+    py_spy: str, pid: int, scenario: str, seconds: int, *, wall: bool = False
+):
+    """py-spy on process `pid` and its children. By default only the threads
+    holding the GIL (where the CPU goes); with `wall`, every thread, waiting
+    or not (where the time goes, for processes that mostly wait)."""
     PROFILES.mkdir(exist_ok=True)
     output = PROFILES / f"{scenario}.collapsed"
     output.unlink(missing_ok=True)
@@ -250,10 +274,10 @@ def start_profiler(py_spy: str, server: subprocess.Popen, scenario: str, seconds
             py_spy,
             "record",
             "--pid",
-            str(server.pid),
+            str(pid),
             "--subprocesses",
             "--nonblocking",  # never pauses the workers it samples
-            "--gil",  # threads holding the GIL: where the CPU goes
+            "--idle" if wall else "--gil",
             "--format",
             "raw",
             "--rate",
@@ -283,9 +307,16 @@ def _function(frame: str) -> str:
     return f"{path}:{name}"
 
 
-def print_profile(output: Path, top: int = 30) -> None:
+def print_profile(
+    output: Path,
+    top: int = 30,
+    *,
+    what: str = "busy worker threads",
+    skip_threads: tuple[str, ...] = (),
+) -> None:
     """Inclusive share of the samples per function: how much of the busy
-    time was spent in it or in what it called."""
+    time was spent in it or in what it called. Samples of threads that
+    started in a function of `skip_threads` are left out."""
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     total = 0
@@ -295,6 +326,8 @@ def print_profile(output: Path, top: int = 30) -> None:
             continue
         # Drop the process/thread frames py-spy puts first.
         frames = [_function(f) for f in stack.split(";") if " (" in f]
+        if any(start in frames for start in skip_threads):
+            continue
         n = int(count)
         total += n
         for function in set(frames):
@@ -304,7 +337,7 @@ def print_profile(output: Path, top: int = 30) -> None:
     if not total:
         print("profile: no samples")
         return
-    print(f"\nprofile: {total:,} samples of busy worker threads ({output})")
+    print(f"\nprofile: {total:,} samples of {what} ({output})")
     print(f"{'incl %':>7} {'self %':>7}  function")
     for function, n in inclusive.most_common(top):
         print(
@@ -348,7 +381,7 @@ def main() -> None:
             if name == "sign":
                 before = signature_rows(env)
             if name == args.profile:
-                profile = start_profiler(py_spy, server, name, args.duration)
+                profile = start_profiler(py_spy, server.pid, name, args.duration)
             cpu_before = cpu_seconds(server)
             results[name] = run_wrk(
                 wrk, url, script, args.duration, args.connections, wrk_env
