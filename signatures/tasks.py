@@ -12,6 +12,7 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from config.redaction import redact
+from petition.models import Petition
 from signatures import emails
 from signatures.emails import EmailKind
 from signatures.models import HeldSubmission, Signature
@@ -146,12 +147,18 @@ def may_email(signature: Signature) -> bool:
     return sent <= settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR
 
 
-def _signature_at(petition_id: int, email_canonical: str) -> Signature | None:
-    return (
-        Signature.objects.select_related("petition")
-        .filter(petition_id=petition_id, email_canonical=email_canonical)
-        .first()
-    )
+def _signature_at(petition: Petition, email_canonical: str) -> Signature | None:
+    # A plain get, on the petition already at hand: a worker runs this for
+    # every signing, and compiling a join with the petition's columns (or the
+    # ORDER BY of first()) cost more CPU than the query itself.
+    try:
+        signature = Signature.objects.get(
+            petition=petition, email_canonical=email_canonical
+        )
+    except Signature.DoesNotExist:
+        return None
+    signature.petition = petition
+    return signature
 
 
 def _sign_afresh(submission: HeldSubmission) -> Signature | None:
@@ -173,19 +180,25 @@ def _sign_afresh(submission: HeldSubmission) -> Signature | None:
     return signature
 
 
+def _forget(submission: HeldSubmission) -> None:
+    # One DELETE: Model.delete() first collects what depends on the row
+    # (nothing does), which costs a worker more CPU than the query.
+    HeldSubmission.objects.filter(pk=submission.pk).delete()
+
+
 def _inherit_undeliverable(signature: Signature) -> None:
     """A new signature for an address already reported undeliverable, on any
     petition (services.signatures_mark_undeliverable), takes the same mark,
     so that not even its first email goes: the provider would refuse it, or
     it would bounce again, and each try counts against the site with mail
     servers."""
-    known = (
+    marked = (
         Signature.objects.filter(email_canonical=signature.email_canonical)
         .exclude(email_undeliverable_at=None)
         .values("email_undeliverable_at", "email_undeliverable_reason")
-        .first()
     )
-    if known is not None:
+    # Any one of them (no first(): its ORDER BY is CPU for the worker).
+    for known in marked[:1]:
         Signature.objects.filter(pk=signature.pk).update(**known)
         for field, value in known.items():
             setattr(signature, field, value)
@@ -200,21 +213,20 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
     its own that applies what was typed this time (only the inbox's owner can
     use it), a counted one is told they had signed already.
     """
-    submission = (
-        HeldSubmission.objects.select_related("petition")
-        .filter(pk=submission_id)
-        .first()
-    )
-    if submission is None:
+    try:
+        submission = HeldSubmission.objects.select_related("petition").get(
+            pk=submission_id
+        )
+    except HeldSubmission.DoesNotExist:
         return  # erased since
-    signature = _signature_at(submission.petition_id, submission.email_canonical)
+    signature = _signature_at(submission.petition, submission.email_canonical)
     # Made by that submission's own insert, or there before it.
     created = signature is not None and str(signature.public_id) == signature_public_id
     if signature is None:
         created, signature = True, _sign_afresh(submission)
     if created:
         if signature is None:
-            submission.delete()
+            _forget(submission)
             return  # erased since
         _inherit_undeliverable(signature)
         counted = signature.status == Signature.Status.CONFIRMED
@@ -229,7 +241,7 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
             if counted:
                 tally(signature.petition_id, 1)
             # Everything it typed is in the signature itself.
-            submission.delete()
+            _forget(submission)
         return
     held = signature.status in {Signature.Status.PENDING, Signature.Status.WITHDRAWN}
     allowed = signature.petition.is_taking_signatures and may_email(signature)
@@ -244,7 +256,7 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
         if not (held and allowed):
             # No link names it: nothing to keep. (A counted signature does
             # not change; a closed petition takes no change.)
-            submission.delete()
+            _forget(submission)
 
 
 # What erasing a signature leaves of the arguments of a follow_up_resend task
@@ -258,7 +270,8 @@ def follow_up_resend(petition_id: int, email_canonical: str) -> None:
     """A new link, or an "already counted" note, if this address signed."""
     if not email_canonical:
         return  # the signature was erased before this ran
-    signature = _signature_at(petition_id, email_canonical)
+    petition = Petition.objects.filter(pk=petition_id).first()
+    signature = _signature_at(petition, email_canonical) if petition else None
     # A withdrawn signer gets nothing: "you had already signed" would be
     # untrue, and signing again is the way back.
     if (
