@@ -207,6 +207,29 @@ def test_a_worker_killed_mid_batch_loses_no_email(client, mail_server, settings)
         assert len(task.worker_ids) == 2  # the killed worker, then the next
 
 
+@needs_postgres
+def test_sigterm_finishes_the_emails_in_flight_and_leaves_the_rest_queued(
+    client, mail_server
+):
+    sign(client, 12)
+    mail_server.delay = 1.5
+    env = worker_env(mail_server.port, EMAIL_WORKER_THREADS="4")
+    worker = start_worker("run_worker", env)
+    try:
+        assert wait_until(lambda: mail_server.most_at_once == 4, timeout=30)
+        worker.send_signal(signal.SIGTERM)  # as a supervisor stops it
+        worker.wait(30)
+    finally:
+        output = stop_worker(worker)
+
+    assert worker.returncode == 0, output
+    sent = len(mail_server.received)
+    assert sent >= 4  # those under way when it was told to stop
+    # Nothing left RUNNING for the sweep to find a quarter of an hour later.
+    assert email_tasks().filter(status=TaskResultStatus.SUCCESSFUL).count() == sent
+    assert email_tasks().filter(status=TaskResultStatus.READY).count() == 12 - sent
+
+
 def test_a_refusal_mid_batch_retries_that_email_alone(client, mail_server, settings):
     settings.EMAIL_WORKER_THREADS = 4
     addresses = sign(client, 12)
