@@ -508,6 +508,28 @@ def test_a_report_with_no_credentials_is_refused_for_every_provider(
     assert _marks() == {}
 
 
+@pytest.mark.parametrize(
+    "name", ["postmark", "mailgun", "sendgrid", "brevo", "amazon_ses"]
+)
+@pytest.mark.parametrize("body", ["not even JSON", "[]", "null", '"x"', "[1]", "{}"])
+def test_a_payload_with_the_right_secret_but_unreadable_is_a_400(
+    client, provider, signers, name, body
+):
+    provider(name)
+    client.raise_request_exception = False
+
+    response = client.post(
+        f"/anymail/{name}/tracking/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=_basic(SECRET),
+        HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
+    )
+
+    assert response.status_code in {200, 400}
+    assert _marks() == {}
+
+
 def test_only_the_chosen_providers_webhook_answers(client, provider, settings, signers):
     provider("postmark")
     other = report(client, "mailgun", mailgun_failed(TYPED))
