@@ -52,10 +52,21 @@ def _hard_bounce(event: AnymailTrackingEvent, esp_name: str) -> bool:
     return True
 
 
+def _complaint(event: AnymailTrackingEvent, esp_name: str) -> bool:
+    """The signer marked our email as spam. Anymail also reports Postmark's
+    SpamNotification as a complaint: the receiving server's spam filter
+    flagged one message, the person did nothing (Postmark keeps the address
+    active), and the next email may well arrive."""
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if esp_name == "Postmark":
+        return raw.get("Type") == "SpamComplaint"
+    return True
+
+
 def undeliverable_reason(event: AnymailTrackingEvent, esp_name: str) -> str:
     """Why this event makes the address undeliverable, or "" if it does not."""
     if event.event_type == EventType.COMPLAINED:
-        return Undeliverable.COMPLAINED
+        return Undeliverable.COMPLAINED if _complaint(event, esp_name) else ""
     if event.event_type == EventType.BOUNCED and _hard_bounce(event, esp_name):
         return Undeliverable.BOUNCED
     if event.event_type == EventType.REJECTED:

@@ -425,6 +425,13 @@ def test_a_hard_bounce_or_complaint_marks_every_signature_of_that_inbox(
         pytest.param(
             "sendgrid", lambda to: sendgrid_bounce(to, "blocked"), id="sendgrid-blocked"
         ),
+        # A receiving server's spam filter flagged one message: not the
+        # person's complaint (Anymail reports it as one).
+        pytest.param(
+            "postmark",
+            lambda to: postmark_bounce(to, "SpamNotification"),
+            id="postmark-spam-notification",
+        ),
         pytest.param("brevo", lambda to: brevo(to, "soft_bounce"), id="brevo-soft"),
         pytest.param(
             "amazon_ses",
