@@ -48,7 +48,13 @@ def _hard_bounce(event: AnymailTrackingEvent, esp_name: str) -> bool:
         return (raw.get("bounce") or {}).get("bounceType") == "Permanent"
     if esp_name == "SendGrid":  # "blocked": refused for now, not the address
         return raw.get("type", "bounce") == "bounce"
-    # Mailgun reports a temporary failure as "deferred", never "bounced".
+    if esp_name == "Mailgun":
+        # A permanent failure for a bounce, or for an address already on its
+        # bounce list; not one for an unsubscription at Mailgun, a message
+        # that expired after temporary failures ("old"), Mailgun's own block
+        # ("espblock") or another refusal ("generic"). Temporary failures are
+        # "deferred", never "bounced".
+        return event.reject_reason == RejectReason.BOUNCED
     return True
 
 

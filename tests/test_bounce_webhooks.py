@@ -120,13 +120,16 @@ def _mailgun_signed(event_data: dict, key: str = MAILGUN_SIGNING_KEY) -> dict:
 
 
 def mailgun_failed(
-    to: str, severity: str = "permanent", key: str = MAILGUN_SIGNING_KEY
+    to: str,
+    severity: str = "permanent",
+    key: str = MAILGUN_SIGNING_KEY,
+    reason: str = "",
 ):
     return _mailgun_signed(
         {
             "event": "failed",
             "severity": severity,
-            "reason": "bounce" if severity == "permanent" else "generic",
+            "reason": reason or ("bounce" if severity == "permanent" else "generic"),
             "recipient": to,
             "timestamp": 1764278822.389832,
             "log-level": "error",
@@ -421,6 +424,16 @@ def test_a_hard_bounce_or_complaint_marks_every_signature_of_that_inbox(
             "mailgun",
             lambda to: mailgun_failed(to, "temporary"),
             id="mailgun-temporary",
+        ),
+        *(
+            pytest.param(
+                "mailgun",
+                lambda to, reason=reason: mailgun_failed(to, reason=reason),
+                id=f"mailgun-permanent-{reason}",
+            )
+            # An unsubscription at Mailgun, a message that expired after
+            # temporary failures, Mailgun's own block, another refusal.
+            for reason in ("suppress-unsubscribe", "old", "espblock", "generic")
         ),
         pytest.param(
             "sendgrid", lambda to: sendgrid_bounce(to, "blocked"), id="sendgrid-blocked"
