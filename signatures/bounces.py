@@ -48,14 +48,31 @@ def _hard_bounce(event: AnymailTrackingEvent, esp_name: str) -> bool:
         return (raw.get("bounce") or {}).get("bounceType") == "Permanent"
     if esp_name == "SendGrid":  # "blocked": refused for now, not the address
         return raw.get("type", "bounce") == "bounce"
-    # Mailgun reports a temporary failure as "deferred", never "bounced".
+    if esp_name == "Mailgun":
+        # A permanent failure for a bounce, or for an address already on its
+        # bounce list; not one for an unsubscription at Mailgun, a message
+        # that expired after temporary failures ("old"), Mailgun's own block
+        # ("espblock") or another refusal ("generic"). Temporary failures are
+        # "deferred", never "bounced".
+        return event.reject_reason == RejectReason.BOUNCED
+    return True
+
+
+def _complaint(event: AnymailTrackingEvent, esp_name: str) -> bool:
+    """The signer marked our email as spam. Anymail also reports Postmark's
+    SpamNotification as a complaint: the receiving server's spam filter
+    flagged one message, the person did nothing (Postmark keeps the address
+    active), and the next email may well arrive."""
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if esp_name == "Postmark":
+        return raw.get("Type") == "SpamComplaint"
     return True
 
 
 def undeliverable_reason(event: AnymailTrackingEvent, esp_name: str) -> str:
     """Why this event makes the address undeliverable, or "" if it does not."""
     if event.event_type == EventType.COMPLAINED:
-        return Undeliverable.COMPLAINED
+        return Undeliverable.COMPLAINED if _complaint(event, esp_name) else ""
     if event.event_type == EventType.BOUNCED and _hard_bounce(event, esp_name):
         return Undeliverable.BOUNCED
     if event.event_type == EventType.REJECTED:

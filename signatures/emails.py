@@ -188,21 +188,23 @@ def _backend_settings() -> tuple:
     )
 
 
-def _kept_connection():
+def _kept_connection() -> tuple:
+    """This thread's mail connection, and whether it was kept from an
+    earlier email (rather than opened now)."""
     kept = getattr(_kept, "connection", None)
     if (
         kept is not None
         and _kept.settings == _backend_settings()
         and time.monotonic() - _kept.used_at < KEEP_IDLE_SECONDS
     ):
-        return kept
+        return kept, True
     forget_kept_connection()
     connection = get_connection(fail_silently=False)
     # Opened here, so that sending leaves it open for the next email.
     connection.open()
     _kept.connection, _kept.settings = connection, _backend_settings()
     _kept.used_at = time.monotonic()
-    return connection
+    return connection, False
 
 
 def forget_kept_connection() -> None:
@@ -246,16 +248,18 @@ def send_signature_email(
 ) -> None:
     message = build_signature_email(signature, kind, submission=submission)
     for last_try in (False, True):
-        message.connection = _kept_connection()
+        message.connection, kept = _kept_connection()
         wait_for_send_slot()
         try:
             message.send(fail_silently=False)
-        except smtplib.SMTPServerDisconnected:
-            # Mostly a kept session the server dropped since the last email:
-            # once more on a new one. (Were it dropped after taking the
-            # message, the signer gets it twice: sending is at least once.)
+        except smtplib.SMTPServerDisconnected as error:
             forget_kept_connection()
-            if last_try:
+            # A kept session the server closed since the last email: once
+            # more on a new one. Not after a time-out (smtplib reports it as
+            # a disconnection too): a slow server may have taken the message
+            # and be late to say so, and sending it again at once would send
+            # it twice; the task's own retry, minutes later, sends it then.
+            if last_try or not kept or isinstance(error.__context__, TimeoutError):
                 raise
             continue
         except BaseException:

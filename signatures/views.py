@@ -1,6 +1,7 @@
 import logging
 from functools import cache
 
+from anymail.exceptions import AnymailAPIError
 from anymail.utils import get_request_basic_auth
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -364,7 +365,22 @@ def email_tracking_webhook(request: HttpRequest, provider: str) -> HttpResponse:
         response = HttpResponse(status=401)
         response["WWW-Authenticate"] = 'Basic realm="email provider webhook"'
         return response
-    return _tracking_view(provider)(request)
+    try:
+        return _tracking_view(provider)(request)
+    except (
+        AnymailAPIError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+    ):
+        # Past the secret, but not a payload Anymail's parser for this
+        # provider can read (not JSON, or not shaped as its events): a 400,
+        # not a 500. The database's own errors still give a 5xx, which the
+        # provider retries.
+        logger.warning("Unreadable %s webhook payload", provider, exc_info=True)
+        return HttpResponse(status=400)
 
 
 @cache

@@ -167,6 +167,14 @@ class EmailWorker:
                 try:
                     close_old_connections()
                     self._runner.run_task(result)
+                except Exception:
+                    # run_task records any failure of the task itself; what
+                    # escapes it is the recording failing too (the database
+                    # away for longer than django-tasks-db's three tries).
+                    # The task stays RUNNING, for requeue_stalled_tasks; this
+                    # thread goes on, or the pool would shrink unseen and,
+                    # its last thread gone, the loop claim tasks none runs.
+                    logger.exception("Task %s: its outcome was not recorded", result.id)
                 finally:
                     with self._idle:
                         self._busy -= 1

@@ -120,13 +120,16 @@ def _mailgun_signed(event_data: dict, key: str = MAILGUN_SIGNING_KEY) -> dict:
 
 
 def mailgun_failed(
-    to: str, severity: str = "permanent", key: str = MAILGUN_SIGNING_KEY
+    to: str,
+    severity: str = "permanent",
+    key: str = MAILGUN_SIGNING_KEY,
+    reason: str = "",
 ):
     return _mailgun_signed(
         {
             "event": "failed",
             "severity": severity,
-            "reason": "bounce" if severity == "permanent" else "generic",
+            "reason": reason or ("bounce" if severity == "permanent" else "generic"),
             "recipient": to,
             "timestamp": 1764278822.389832,
             "log-level": "error",
@@ -422,8 +425,25 @@ def test_a_hard_bounce_or_complaint_marks_every_signature_of_that_inbox(
             lambda to: mailgun_failed(to, "temporary"),
             id="mailgun-temporary",
         ),
+        *(
+            pytest.param(
+                "mailgun",
+                lambda to, reason=reason: mailgun_failed(to, reason=reason),
+                id=f"mailgun-permanent-{reason}",
+            )
+            # An unsubscription at Mailgun, a message that expired after
+            # temporary failures, Mailgun's own block, another refusal.
+            for reason in ("suppress-unsubscribe", "old", "espblock", "generic")
+        ),
         pytest.param(
             "sendgrid", lambda to: sendgrid_bounce(to, "blocked"), id="sendgrid-blocked"
+        ),
+        # A receiving server's spam filter flagged one message: not the
+        # person's complaint (Anymail reports it as one).
+        pytest.param(
+            "postmark",
+            lambda to: postmark_bounce(to, "SpamNotification"),
+            id="postmark-spam-notification",
         ),
         pytest.param("brevo", lambda to: brevo(to, "soft_bounce"), id="brevo-soft"),
         pytest.param(
@@ -505,6 +525,28 @@ def test_a_report_with_no_credentials_is_refused_for_every_provider(
             f"/anymail/{name}/tracking/", "not even JSON", content_type="text/plain"
         )
         assert response.status_code == 401, name
+    assert _marks() == {}
+
+
+@pytest.mark.parametrize(
+    "name", ["postmark", "mailgun", "sendgrid", "brevo", "amazon_ses"]
+)
+@pytest.mark.parametrize("body", ["not even JSON", "[]", "null", '"x"', "[1]", "{}"])
+def test_a_payload_with_the_right_secret_but_unreadable_is_a_400(
+    client, provider, signers, name, body
+):
+    provider(name)
+    client.raise_request_exception = False
+
+    response = client.post(
+        f"/anymail/{name}/tracking/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=_basic(SECRET),
+        HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
+    )
+
+    assert response.status_code in {200, 400}
     assert _marks() == {}
 
 

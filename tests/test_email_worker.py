@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks import TaskResultStatus
+from django_tasks.signals import task_finished
 from django_tasks_db.models import DBTaskResult
 
 from signatures.models import Signature
@@ -206,6 +207,29 @@ def test_a_worker_killed_mid_batch_loses_no_email(client, mail_server, settings)
         assert len(task.worker_ids) == 2  # the killed worker, then the next
 
 
+@needs_postgres
+def test_sigterm_finishes_the_emails_in_flight_and_leaves_the_rest_queued(
+    client, mail_server
+):
+    sign(client, 12)
+    mail_server.delay = 1.5
+    env = worker_env(mail_server.port, EMAIL_WORKER_THREADS="4")
+    worker = start_worker("run_worker", env)
+    try:
+        assert wait_until(lambda: mail_server.most_at_once == 4, timeout=30)
+        worker.send_signal(signal.SIGTERM)  # as a supervisor stops it
+        worker.wait(30)
+    finally:
+        output = stop_worker(worker)
+
+    assert worker.returncode == 0, output
+    sent = len(mail_server.received)
+    assert sent >= 4  # those under way when it was told to stop
+    # Nothing left RUNNING for the sweep to find a quarter of an hour later.
+    assert email_tasks().filter(status=TaskResultStatus.SUCCESSFUL).count() == sent
+    assert email_tasks().filter(status=TaskResultStatus.READY).count() == 12 - sent
+
+
 def test_a_refusal_mid_batch_retries_that_email_alone(client, mail_server, settings):
     settings.EMAIL_WORKER_THREADS = 4
     addresses = sign(client, 12)
@@ -227,6 +251,41 @@ def test_a_refusal_mid_batch_retries_that_email_alone(client, mail_server, setti
     assert Signature.objects.get(pk=signature_id).email == "s3@example.org"
     failed = email_tasks().filter(status=TaskResultStatus.FAILED)
     assert failed.count() == 2  # each refused send, recorded once
+
+
+def test_a_task_whose_outcome_cannot_be_recorded_does_not_stop_the_worker(
+    client, mail_server, settings
+):
+    settings.EMAIL_WORKER_THREADS = 1
+    sign(client, 3)
+    # Recording the first task's outcome fails, as when the database is away
+    # for longer than django-tasks-db's three tries: a failure that escapes
+    # its run_task.
+    failures = [1, 1]
+
+    def recording_fails(**kwargs) -> None:
+        if failures:
+            failures.pop()
+            raise RuntimeError("the outcome could not be recorded")
+
+    task_finished.connect(recording_fails)
+    done = threading.Event()
+
+    def batch() -> None:
+        try:
+            run_email_worker()
+        finally:
+            done.set()
+
+    try:
+        threading.Thread(target=batch, daemon=True).start()
+        finished = done.wait(30)
+    finally:
+        task_finished.disconnect(recording_fails)
+
+    assert finished, "the worker's last thread died and its loop waits for ever"
+    assert len(mail_server.received) == 3
+    assert email_tasks().filter(status=TaskResultStatus.SUCCESSFUL).count() == 2
 
 
 @needs_postgres

@@ -98,3 +98,29 @@ def test_a_refused_email_does_not_spoil_the_next_one(client, mail_server):
     _send_in_this_thread("s1@example.org")
 
     assert [message["To"] for message in mail_server.received] == ["s1@example.org"]
+
+
+def test_a_server_slow_to_answer_is_not_handed_the_email_twice(
+    client, mail_server, settings
+):
+    _sign(client, 2)
+    settings.EMAIL_TIMEOUT = 1
+    handed_over = []
+    take = mail_server.handle_DATA
+
+    async def counting(*args):
+        handed_over.extend(args[2].rcpt_tos)
+        return await take(*args)
+
+    mail_server.handle_DATA = counting  # before any session: aiosmtpd keeps it
+    _send_in_this_thread("s0@example.org")  # the session is now a kept one
+    # It takes the next message, and says so after the client stopped waiting.
+    mail_server.delay = 1.5
+    try:
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            _send_in_this_thread("s1@example.org")
+    finally:
+        emails.forget_kept_connection()
+
+    # Once: the task's own retry, minutes later, is the next try.
+    assert handed_over == ["s0@example.org", "s1@example.org"]
