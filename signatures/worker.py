@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker as DbWorker
@@ -91,7 +91,9 @@ class EmailWorker:
         self.worker_id = worker_id
         self.interval = interval
         self.batch = batch
-        self.stopping = threading.Event()
+        # Set by a signal handler, which takes no lock: a lock the main
+        # thread held when the signal came would never be released.
+        self._stopping = False
         self._todo: queue.SimpleQueue[DBTaskResult | None] = queue.SimpleQueue()
         self._busy = 0
         self._idle = threading.Condition()
@@ -120,35 +122,45 @@ class EmailWorker:
         ]
         for thread in workers:
             thread.start()
-        try:
-            with self._signals_stop_the_loop():
+        with self._signals_stop_the_loop():
+            try:
                 self._claim_while_running()
-        finally:
-            for _thread in workers:
-                self._todo.put(None)
-            for thread in workers:
-                thread.join()
-            connections.close_all()
+            finally:
+                if self._stopping:
+                    logger.warning("Stopping once the emails being sent are sent")
+                for _thread in workers:
+                    self._todo.put(None)
+                for thread in workers:
+                    thread.join()
+                connections.close_all()
 
     def _claim_while_running(self) -> None:
         low_water = max(1, self.threads // 4)
-        while not self.stopping.is_set():
+        while not self._stopping:
             with self._idle:
                 self._idle.wait_for(
-                    lambda: (
-                        self.threads - self._busy >= low_water or self.stopping.is_set()
-                    )
+                    lambda: self.threads - self._busy >= low_water or self._stopping,
+                    timeout=self.interval,
                 )
                 free = self.threads - self._busy
-            if self.stopping.is_set():
+            if self._stopping:
                 return
+            if free < low_water:
+                continue
             close_old_connections()
-            claimed = claim_tasks(
-                count=free,
-                worker_id=self.worker_id,
-                backend_name=self.backend_name,
-                queue_names=self.queue_names,
-            )
+            try:
+                claimed = claim_tasks(
+                    count=free,
+                    worker_id=self.worker_id,
+                    backend_name=self.backend_name,
+                    queue_names=self.queue_names,
+                )
+            except DatabaseError:
+                # The database away: the emails already claimed go on being
+                # sent, and the queue is tried again shortly.
+                logger.exception("Claiming email tasks failed; trying again")
+                connections.close_all()
+                claimed = []
             with self._idle:
                 self._busy += len(claimed)
             for result in claimed:
@@ -159,7 +171,8 @@ class EmailWorker:
             with self._idle:
                 if self.batch and self._busy == 0:
                     return  # --batch: everything ready has been run
-            self.stopping.wait(self.interval)
+                # Until the next look at the queue, or an email is sent.
+                self._idle.wait(timeout=self.interval)
 
     def _work(self) -> None:
         try:
@@ -186,23 +199,17 @@ class EmailWorker:
 
     @contextmanager
     def _signals_stop_the_loop(self) -> Iterator[None]:
-        """SIGTERM or Ctrl-C: claim nothing more, finish what is running.
-        A second one: leave at once (what was running is requeued later)."""
+        """SIGTERM or Ctrl-C: claim nothing more, finish what is running
+        (within a second). A second one: leave at once (what was running is
+        requeued later)."""
         if threading.current_thread() is not threading.main_thread():
             yield  # signal handlers can only be set from the main thread
             return
 
-        def stop(signum: int, _frame) -> None:
-            if self.stopping.is_set():
-                logger.warning("Second %s: leaving now", signal.strsignal(signum))
+        def stop(_signum: int, _frame) -> None:
+            if self._stopping:
                 os._exit(1)
-            logger.warning(
-                "%s: finishing the emails being sent, then stopping",
-                signal.strsignal(signum),
-            )
-            self.stopping.set()
-            with self._idle:
-                self._idle.notify_all()
+            self._stopping = True
 
         handled = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
         previous = {signum: signal.signal(signum, stop) for signum in handled}

@@ -677,3 +677,21 @@ def test_signing_again_with_an_undeliverable_address_sends_nothing(
 
 def test_deliverable_is_what_campaign_updates_will_use(bounced):
     assert set(Signature.objects.deliverable()) == {bounced["someone_else"]}
+
+
+def test_a_full_batch_of_sendgrid_events_is_read(client, provider, signers):
+    """SendGrid posts its events in batches of up to 768 KB: the bounce in a
+    batch of 1,500 deliveries still marks its address."""
+    provider("sendgrid")
+    deliveries = [
+        event
+        for n in range(1500)
+        for event in _sendgrid(f"reader{n}@example.org", event="delivered")
+    ]
+    payload = [*deliveries, *sendgrid_bounce(TYPED)]
+    assert len(json.dumps(payload)) > 512 * 1024
+
+    response = report(client, "sendgrid", payload)
+
+    assert response.status_code == 200
+    assert set(_marks()) == {TYPED, SAME_INBOX}

@@ -353,3 +353,32 @@ def test_nginx_access_log_keeps_no_secret_links_or_searches(site):
     for secret in ("1tXyZa", "c4p7zk", "Jolene", "Quintero", "K1A", "example.org"):
         assert secret not in log, secret
     assert "127.0.0.1" not in log
+
+
+def _post_body_of(site: dict, path: str, size: int) -> int:
+    """A POST of `size` bytes over HTTPS; the status of its answer."""
+    connection = http_client.HTTPSConnection(
+        "127.0.0.1", site["https_port"], timeout=30, context=_unverified()
+    )
+    body = b"{" + b" " * (size - 2) + b"}"
+    headers = {
+        "Host": f"localhost:{site['https_port']}",
+        "Content-Type": "application/json",
+    }
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        reply = connection.getresponse()
+        reply.read()
+        return reply.status
+    finally:
+        connection.close()
+
+
+def test_a_batch_of_bounce_reports_passes_where_a_sign_post_that_big_does_not(site):
+    # 600 KB: SendGrid posts its events in batches of up to 768 KB.
+    size = 600 * 1024
+
+    # Through to the app, which has no email provider here: its 404.
+    assert _post_body_of(site, "/anymail/sendgrid/tracking/", size) == 404
+    # nginx's own refusal, before gunicorn reads a byte.
+    assert _post_body_of(site, SIGN, size) == 413
