@@ -4,7 +4,6 @@ under templates/emails/, in the signer's language."""
 import contextlib
 import copy
 import dataclasses
-import logging
 import smtplib
 import threading
 import time
@@ -22,8 +21,6 @@ from django.utils import translation
 from config.context_processors import site_name
 from signatures.models import HeldSubmission, Signature
 from signatures.tokens import confirmation_token, manage_token
-
-logger = logging.getLogger(__name__)
 
 
 class EmailKind(StrEnum):
@@ -233,10 +230,10 @@ def wait_for_send_slot() -> None:
             cache.add(key, 0, timeout=10)
             taken = cache.incr(key)
         except ValueError:
-            # The key is gone (evicted) or the cache is down: sending on is
-            # better than stalling every email; a provider over its rate
-            # answers 4xx, and that send is retried.
-            logger.warning("Email send rate not counted: the cache is unavailable")
+            # The key is gone (evicted) or the cache is down (which the cache
+            # itself logs, once in a while): sending on is better than
+            # stalling every email; a provider over its rate answers 4xx, and
+            # that send is retried.
             return
         if taken <= limit:
             return

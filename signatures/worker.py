@@ -39,9 +39,9 @@ def claim_tasks(
     """Up to `count` ready tasks, marked RUNNING by this worker, in one
     transaction. Rows another worker holds are skipped, never waited for, so
     no task is claimed twice."""
-    ready = DBTaskResult.objects.ready().filter(
-        backend_name=backend_name, queue_name__in=queue_names
-    )
+    ready = DBTaskResult.objects.ready().filter(backend_name=backend_name)
+    if "*" not in queue_names:  # db_worker's "every queue"
+        ready = ready.filter(queue_name__in=queue_names)
     with exclusive_transaction(ready.db):
         claimed = list(ready.select_for_update(skip_locked=True)[:count])
         started_at = timezone.now()

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue-name",
             default="email",
-            help="Queues to work, separated by commas (default: %(default)s).",
+            help="Queues to work, separated by commas, or * for all (default: %(default)s).",
         )
         parser.add_argument(
             "--interval",
