@@ -4,13 +4,15 @@ measured in the same run: what one worker sent before issue 13).
 
     python bench/email_worker.py [--emails 3000] [--threads 32] [--delay-ms 30]
 
-A fresh PostgreSQL database holds --emails signatures, each with its
-confirmation email queued (TASKS_BACKEND=database, production settings); one
-`manage.py run_worker --batch` process drains the queue into a real SMTP
-server on loopback (bench/slow_smtp.py, a process of its own) that answers
-every reply after --delay-ms, as a provider across the network does. The rate is taken
-between the first and the last message the server accepted, so the worker's
-start-up is not counted.
+A fresh PostgreSQL database holds --emails signatures, each signed through
+the sign view's own service, so each one's follow-up task is queued as in
+production (TASKS_BACKEND=database, production settings): look the address
+up, send the confirmation, forget the held submission. One `manage.py
+run_worker --batch` process drains the queue into a real SMTP server on
+loopback (bench/slow_smtp.py, a process of its own) that answers every
+reply after --delay-ms, as a provider across the network does. The rate is
+taken between the first and the last message the server accepted, so the
+worker's start-up is not counted.
 """
 
 import argparse
@@ -53,8 +55,7 @@ from django.db import connection
 from bench.run import PROFILES, find_py_spy, print_profile
 from bench.surge import MailServer, stop_process
 from petition.models import Petition
-from signatures.models import Signature
-from signatures.tasks import send_signature_email
+from signatures.services import signature_create
 
 
 def fresh_database() -> None:
@@ -69,23 +70,21 @@ def fresh_database() -> None:
 
 
 def queue(count: int, start: int) -> None:
+    """`count` people sign, as the sign view has them sign: each new
+    signature's follow-up task (look the address up, send the confirmation,
+    forget the held submission) queued."""
     petition = Petition.objects.get()
-    created = Signature.objects.bulk_create(
-        Signature(
+    for n in range(start, start + count):
+        signature_create(
             petition=petition,
-            petition_version=petition.current_version,
             full_name=f"Signer {n}",
             email=f"signer{n}@example.org",
-            email_canonical=f"signer{n}@example.org",
             country="CA",
             postal_code="K1A 0B1",
+            wants_updates=False,
+            show_name_publicly=False,
             language="en",
-        )
-        for n in range(start, start + count)
-    )
-    for signature in created:
-        send_signature_email.enqueue(
-            signature_id=signature.pk, kind="confirm_signature"
+            ip_address="192.0.2.1",
         )
 
 
