@@ -18,6 +18,10 @@ from signatures.forms import rendered_at_forget
 from tests.backing_services import MailServer
 
 SEED_SLUG = "no-more-caged-families"
+# Emails queued in the database for a worker, as in production.
+DATABASE_QUEUE = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
+}
 TEST_DATA = Path(__file__).parent / "data"
 
 # Fuzzing (tests/test_fuzzing.py) tries the same inputs on every run, so a

@@ -11,15 +11,11 @@ from django_tasks_db.models import DBTaskResult
 
 from signatures.models import Signature
 from signatures.services import petition_stats, signatures_invalidate
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.factories import SignatureFactory
 from tests.signing import confirmation_link, form_data
 
 pytestmark = pytest.mark.django_db
-
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 
 
 @pytest.fixture

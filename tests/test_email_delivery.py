@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from signatures.models import Signature
 from signatures.tasks import retry_delay
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.figures import report
 from tests.servers import free_port
 from tests.signing import confirmation_link, form_data, run_email_worker
@@ -20,9 +20,6 @@ pytestmark = pytest.mark.django_db
 committing = pytest.mark.django_db(transaction=True)
 
 SIGN_URL = f"/en/p/{SEED_SLUG}/sign/"
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from signatures import emails
 from signatures.models import Signature
 from tests.backing_services import PostmarkAPI
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.servers import free_port
 from tests.signing import form_data
 
@@ -26,9 +26,6 @@ pytestmark = [
 ]
 
 SIGN_URL = f"/en/p/{SEED_SLUG}/sign/"
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 TOKEN = "postmark-server-token-for-tests"
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.signing import form_data, run_email_worker
 
 pytestmark = [
@@ -18,9 +18,6 @@ pytestmark = [
 ]
 
 QUEUE_JSON = "/admin/email-queue.json"
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 
 
 @pytest.fixture

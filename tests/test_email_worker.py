@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from signatures.models import Signature
 from signatures.worker import claim_tasks
 from tests.backing_services import MailServer, wait_until
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.servers import start_worker, stop_worker, worker_env
 from tests.signing import form_data, run_email_worker
 
@@ -34,10 +34,6 @@ needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs DATABASE_URL=postgres://...: SQLite runs one writer at a time",
 )
-
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from signatures import emails
 from signatures.models import Signature
 from tests.backing_services import MailServer
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.signing import form_data, run_email_worker
 
 # The worker opens its own connections, as in production: these tests commit.
@@ -18,10 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("seed_campaign"),
 ]
-
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 
 
 @pytest.fixture

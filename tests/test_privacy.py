@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from signatures.emails import EmailKind, build_signature_email
 from signatures.models import ModerationAction, Signature
 from signatures.services import confirmation_resend, petition_stats
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page
 from tests.signing import confirmation_link, form_data
@@ -149,11 +149,6 @@ def test_signer_erases_their_data_and_the_count_drops(
     assert "jane" not in json.dumps(record.criteria).lower() + record.reason.lower()
     # The link goes nowhere now: nothing is left to show.
     assert client.get(link).status_code == 404
-
-
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 
 
 def queued_requests_for_a_new_link() -> list[tuple[int, str]]:

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from signatures.models import Signature
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.factories import SignatureFactory
 from tests.signing import confirmation_link, form_data, run_email_worker
 
@@ -23,9 +23,6 @@ pytestmark = [
 
 SIGN_URL = f"/en/p/{SEED_SLUG}/sign/"
 RESEND_URL = f"/en/p/{SEED_SLUG}/resend/"
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 
 
 @pytest.fixture(autouse=True)

@@ -19,14 +19,10 @@ from django_tasks_db.models import DBTaskResult
 
 from signatures.models import Signature
 from tests.backing_services import MailServer, wait_until
-from tests.conftest import SEED_SLUG
+from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.figures import report
 from tests.servers import start_worker, worker_env
 from tests.signing import form_data
-
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
-}
 
 
 def task_row(status: str, started_minutes_ago: float | None) -> DBTaskResult:
