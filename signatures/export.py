@@ -11,15 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from signatures.models import PROVINCES, Signature
-
-# A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+from signatures.normalize import FORMULA_STARTS
 
 
 def neutralise(value: object) -> str:
     """Make a cell inert: a leading quote turns a would-be formula into text."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def country_names() -> dict[str, str]:

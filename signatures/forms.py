@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from signatures.models import Signature
 from signatures.normalize import (
+    FORMULA_STARTS,
     canadian_postal_code,
     canonical_email,
     fold_whitespace,
@@ -26,8 +27,6 @@ from signatures.normalize import (
     without_disguises,
 )
 
-# Spreadsheets run a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@")
 # Searched in a name as a reader sees it (without_disguises): a scheme,
 # "www.", a slash, or a dot followed by what reads as a top-level domain: a
 # lowercase word ("evil.ca", "t.me"), two capitals ("EVIL.CA") or a generic
@@ -284,7 +283,7 @@ class SignatureForm(forms.Form):
         name = fold_whitespace(name)
         if not name:
             raise forms.ValidationError(_("Enter your name."))
-        if name.startswith(_FORMULA_STARTS):
+        if name.startswith(FORMULA_STARTS):
             raise forms.ValidationError(_("Your name can’t start with =, +, - or @."))
         visible = without_disguises(name)
         if not any(char.isalnum() for char in visible):

@@ -6,6 +6,11 @@ import unicodedata
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (OWASP's list for CSV injection): the form refuses a name that starts so,
+# and the export makes any such cell inert.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 # Canada Post: no D, F, I, O, Q or U anywhere; no W or Z in the first letter.
 _CA_POSTAL_CODE = re.compile(
     r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][0-9][ABCEGHJ-NPRSTV-Z][0-9]"
