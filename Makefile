@@ -22,7 +22,7 @@ DEV_ENV := DEBUG=true SITE_URL=http://127.0.0.1:$(PORT)
 help:
 	@echo "make run    - install, migrate, load the campaign and serve http://127.0.0.1:8000"
 	@echo "make test   - run the whole test suite"
-	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make lint   - ruff check, ruff format --check, no missing migration"
 	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
 	@echo "make audit  - pip-audit: known vulnerabilities in the locked dependencies"
 	@echo "make bench  - load benchmark: gunicorn + PostgreSQL + Redis, driven by wrk"
@@ -58,6 +58,8 @@ test: messages
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# Every model change has its migration.
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
 	$(BIN)/ruff check --fix .
