@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
 from petition.models import Petition
@@ -140,6 +141,17 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("reliability figures")
         for line in figures.lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Organizers log in throughout the suite; the production hasher's
+    million rounds would cost each login and each new user a good part of a
+    second. Servers the tests start in their own processes keep it."""
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
+        yield
 
 
 @pytest.fixture
