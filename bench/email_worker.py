@@ -49,24 +49,18 @@ import django
 
 django.setup()
 
-from django.core.management import call_command
 from django.db import connection
 
-from bench.run import PROFILES, find_py_spy, print_profile
+from bench.run import (
+    PROFILES,
+    drop_database,
+    find_py_spy,
+    fresh_database,
+    print_profile,
+)
 from bench.surge import MailServer, stop_process
 from petition.models import Petition
 from signatures.services import signature_create
-
-
-def fresh_database() -> None:
-    subprocess.run(
-        ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE}"],
-        check=True,
-    )
-    subprocess.run(
-        ["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DATABASE}"], check=True
-    )
-    call_command("migrate", verbosity=0)
 
 
 def queue(count: int, start: int) -> None:
@@ -148,7 +142,7 @@ def main() -> None:
     if profile:
         PROFILES.mkdir(exist_ok=True)
 
-    fresh_database()
+    fresh_database(ENV, rows=0)
     mail = MailServer(args.delay_ms, Path(tempfile.mkdtemp()) / "smtp.log")
     try:
         queue(args.yardstick_emails, start=0)
@@ -159,11 +153,8 @@ def main() -> None:
         many, many_cpu = drain(mail, args.emails, args.threads, profile)
     finally:
         stop_process(mail.process)
-        connection.close_pool()  # the pool's connections too, or DROP waits
-        subprocess.run(
-            ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE}"],
-            check=False,
-        )
+        connection.close_pool()
+        drop_database(ENV)
     print(f"one worker process, {args.delay_ms:g} ms per SMTP reply")
     print(
         f"1 thread:    {one:7.1f} emails/s  (yardstick, {args.yardstick_emails} "

@@ -30,6 +30,7 @@ from signatures.models import ModerationAction, Signature, SignatureQuerySet
 from signatures.normalize import canadian_postal_code, canonical_email
 from signatures.services import (
     record_export,
+    resend_left_alone,
     signatures_erase,
     signatures_invalidate,
     signatures_matching,
@@ -125,7 +126,7 @@ class UndeliverableFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == "any":
-            return queryset.exclude(email_undeliverable_at=None)
+            return queryset.undeliverable()
         if value == "none":
             return queryset.deliverable()
         if value in Signature.Undeliverable.values:
@@ -415,14 +416,8 @@ class SignatureAdmin(admin.ModelAdmin):
     ) -> HttpResponse | None:
         if "apply" not in request.POST:
             pending = queryset.filter(status=Signature.Status.PENDING)
-            not_open = pending.exclude(
-                petition__in=Petition.objects.taking_signatures()
-            ).count()
-            undeliverable = (
-                pending.filter(petition__in=Petition.objects.taking_signatures())
-                .exclude(email_undeliverable_at=None)
-                .count()
-            )
+            left_alone = resend_left_alone(signatures=queryset)
+            not_open = left_alone["not_open"]
             warnings = [
                 ngettext(
                     "%(count)d of them signed a petition that is closed or not "
@@ -434,7 +429,7 @@ class SignatureAdmin(admin.ModelAdmin):
                 % {"count": not_open}
                 if not_open
                 else "",
-                _undeliverable_message(undeliverable, future=True),
+                _undeliverable_message(left_alone["undeliverable"], future=True),
             ]
             return _intermediate(
                 request,

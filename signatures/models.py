@@ -37,6 +37,9 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         or spam complaint reported for it (signatures/bounces.py)."""
         return self.filter(email_undeliverable_at__isnull=True)
 
+    def undeliverable(self) -> "SignatureQuerySet":
+        return self.filter(email_undeliverable_at__isnull=False)
+
 
 class Signature(models.Model):
     class Status(models.TextChoices):

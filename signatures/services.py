@@ -318,7 +318,7 @@ def signatures_mark_undeliverable(*, email: str, reason: str) -> int:
     anyone can type the address into our form again."""
     return (
         Signature.objects.filter(_same_inbox(canonical_email(email)))
-        .filter(email_undeliverable_at__isnull=True)
+        .deliverable()
         .update(
             email_undeliverable_at=timezone.now(), email_undeliverable_reason=reason
         )
@@ -428,17 +428,32 @@ def signatures_resend_confirmation(
     or unpublished, whose link would confirm nothing, nor to an address
     reported undeliverable."""
     sent = 0
-    pending = signatures.filter(status=Signature.Status.PENDING)
-    taking = pending.filter(petition__in=Petition.objects.taking_signatures())
-    reachable = taking.deliverable()
-    for signature in reachable.select_related("petition").iterator(chunk_size=1000):
+    _pending, taking = _resend_reach(signatures)
+    for signature in (
+        taking.deliverable().select_related("petition").iterator(chunk_size=1000)
+    ):
         sent += _email_signer(signature, EmailKind.CONFIRM)
     _record(kind=ModerationAction.Kind.RESEND, user=user, count=sent)
-    return ResendOutcome(
-        sent=sent,
-        not_open=pending.count() - taking.count(),
-        undeliverable=taking.filter(email_undeliverable_at__isnull=False).count(),
-    )
+    return ResendOutcome(sent=sent, **resend_left_alone(signatures=signatures))
+
+
+def resend_left_alone(*, signatures: QuerySet[Signature]) -> dict[str, int]:
+    """The pending signers a resend leaves alone, by why (ResendOutcome's
+    fields): for the organizer's warning before, and the report after."""
+    pending, taking = _resend_reach(signatures)
+    return {
+        "not_open": pending.count() - taking.count(),
+        "undeliverable": taking.undeliverable().count(),
+    }
+
+
+def _resend_reach(
+    signatures: QuerySet[Signature],
+) -> tuple[QuerySet[Signature], QuerySet[Signature]]:
+    """The pending signers, and those of them on a petition still taking
+    signatures (whose link would confirm something)."""
+    pending = signatures.filter(status=Signature.Status.PENDING)
+    return pending, pending.filter(petition__in=Petition.objects.taking_signatures())
 
 
 def signatures_erase(

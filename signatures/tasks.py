@@ -194,7 +194,7 @@ def _inherit_undeliverable(signature: Signature) -> None:
     servers."""
     marked = (
         Signature.objects.filter(email_canonical=signature.email_canonical)
-        .exclude(email_undeliverable_at=None)
+        .undeliverable()
         .values("email_undeliverable_at", "email_undeliverable_reason")
     )
     # Any one of them (no first(): its ORDER BY is CPU for the worker).

@@ -8,7 +8,6 @@ at-least-once: see signatures.tasks.requeue_stalled_tasks.
 import logging
 import os
 import signal
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from signatures.models import Signature
 from tests.backing_services import MailServer, wait_until
 from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.figures import report
-from tests.servers import start_worker, worker_env
+from tests.servers import start_worker, stop_worker, worker_env
 from tests.signing import form_data
 
 
@@ -153,12 +152,7 @@ def test_an_email_cut_off_by_a_killed_worker_is_sent_by_the_next_one(
         )
         delivered = wait_until(lambda: mail_server.received, timeout=30)
     finally:
-        recovery.terminate()
-        try:
-            output, _ = recovery.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            recovery.kill()
-            output, _ = recovery.communicate()
+        output = stop_worker(recovery)
 
     assert delivered, output
     assert f"Task {task.pk} (signatures.tasks.follow_up_submission)" in output
