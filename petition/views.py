@@ -18,8 +18,8 @@ from petition.kept import KeptInProcess
 from petition.markup import plain_summary, render_campaign
 from petition.models import FootnoteText, Petition
 from petition.services import petition_published
+from signatures.counts import petition_stats
 from signatures.forms import SignatureForm, rendered_at_token
-from signatures.services import petition_stats
 
 # Link previews name the audience's locale: Canadian English and French.
 OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}

@@ -14,9 +14,9 @@ from django_tasks_db.models import DBTaskResult
 from config.redaction import redact
 from petition.models import Petition
 from signatures import emails
+from signatures.counts import tally
 from signatures.emails import EmailKind
 from signatures.models import HeldSubmission, Signature
-from signatures.tally import tally
 
 logger = logging.getLogger(__name__)
 

@@ -19,13 +19,13 @@ from config.views import same_origin_referrer
 from petition.models import Petition
 from petition.services import petition_published, petition_takes_signatures
 from petition.views import public_url, published_or_404
+from signatures.counts import petition_stats
 from signatures.forms import ResendForm, SignatureForm
 from signatures.net import client_ip
 from signatures.normalize import canonical_email, mask_email
 from signatures.services import (
     confirmation_resend,
     link_can_confirm,
-    petition_stats,
     signature_confirm,
     signature_create,
     signature_erase_by_signer,

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from petition.models import Petition, PetitionVersion
+from signatures.counts import petition_stats
 from signatures.models import HeldSubmission, ModerationAction, Signature
 from signatures.services import (
     confirmation_resend,
-    petition_stats,
     signatures_erase,
 )
 from tests.factories import HeldSubmissionFactory, PetitionFactory, SignatureFactory

@@ -4,8 +4,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from signatures import services
-from signatures.services import petition_stats, progress_goal, signature_confirm
+from signatures import counts
+from signatures.counts import petition_stats, progress_goal
+from signatures.services import signature_confirm
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
 from tests.html_tools import parse_page
@@ -36,7 +37,7 @@ def test_count_is_cached_and_catches_up_within_the_allowed_lag(
 ):
     settings.SIGNATURE_COUNT_CACHE_SECONDS = 2
     clock = [1_000_000.0]
-    monkeypatch.setattr(services, "_now", lambda: clock[0])
+    monkeypatch.setattr(counts, "_now", lambda: clock[0])
     SignatureFactory(petition=seed_campaign)
     assert shown_count(client) == 1
 
@@ -53,14 +54,14 @@ def test_stale_count_is_recounted_by_one_request_while_others_serve_it(
     seed_campaign, monkeypatch, django_assert_num_queries
 ):
     clock = [1_000_000.0]
-    monkeypatch.setattr(services, "_now", lambda: clock[0])
+    monkeypatch.setattr(counts, "_now", lambda: clock[0])
     SignatureFactory(petition=seed_campaign)
-    services.petition_stats(seed_campaign)
+    counts.petition_stats(seed_campaign)
     clock[0] += 60
     cache.add(f"signatures:stats:{seed_campaign.pk}:recount", 1, 30)  # another is on it
 
     with django_assert_num_queries(0):
-        stats = services.petition_stats(seed_campaign)
+        stats = counts.petition_stats(seed_campaign)
 
     assert stats.count == 1
 

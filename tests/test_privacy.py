@@ -17,9 +17,10 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from signatures.counts import petition_stats
 from signatures.emails import EmailKind, build_signature_email
 from signatures.models import ModerationAction, Signature
-from signatures.services import confirmation_resend, petition_stats
+from signatures.services import confirmation_resend
 from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page

@@ -12,9 +12,9 @@ from django.core import signing
 from django.core.management import call_command
 from django.utils import timezone
 
+from signatures.counts import petition_stats
 from signatures.models import HeldSubmission, Signature
 from signatures.normalize import canonical_email
-from signatures.services import petition_stats
 from tests.conftest import SEED_SLUG
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.signing import confirmation_link, form_data

@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import signing
 
+from signatures.counts import petition_stats
 from signatures.forms import _RENDERED_AT_SALT
 from signatures.models import Signature
-from signatures.services import petition_stats
 from tests.conftest import SEED_SLUG
 from tests.factories import PetitionFactory
 from tests.html_tools import parse_page
