@@ -2,7 +2,7 @@
 # Production image: gunicorn serving config.wsgi with config/gunicorn.py.
 # gunicorn never faces the internet: a client sending its request a byte at
 # a time holds one of its threads, and a handful starve the site. nginx goes
-# in front (config/nginx.conf, Debian's nginx package or the nginx image),
+# in front (deploy/nginx.conf, Debian's nginx package or the nginx image),
 # reading whole requests before passing them on; publish nginx's port, not
 # this one, and set TRUSTED_PROXY_COUNT=1 and FORWARDED_ALLOW_IPS to nginx's
 # address (README, "Production").

@@ -682,7 +682,7 @@ BENCHMARK_HELLO_VIEW = env_bool("BENCHMARK_HELLO_VIEW", False)
 
 # Sign POSTs are a few hundred bytes; the largest body anyone sends us is an
 # email provider's batch of bounce reports (SendGrid's: up to 768 KB). nginx
-# holds every other path to 256 KB (config/nginx.conf).
+# holds every other path to 256 KB (deploy/nginx.conf).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()

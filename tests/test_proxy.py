@@ -1,5 +1,5 @@
 """nginx in front of gunicorn, with the configuration we ship
-(config/nginx.conf): slow clients cannot starve the site, the app sees the
+(deploy/nginx.conf): slow clients cannot starve the site, the app sees the
 real client address and HTTPS, and the access log keeps no secrets.
 
 Needs Debian's nginx (`apt-get install nginx`) and openssl; skipped without
@@ -44,9 +44,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def render_nginx_conf(values: dict[str, str]) -> str:
-    """config/nginx.conf with its ${NAME} placeholders filled, as envsubst
+    """deploy/nginx.conf with its ${NAME} placeholders filled, as envsubst
     with the list of names does: nginx's own $variables are left alone."""
-    template = (ROOT / "config" / "nginx.conf").read_text()
+    template = (ROOT / "deploy" / "nginx.conf").read_text()
     return re.sub(r"\$\{([A-Z_]+)\}", lambda match: values[match[1]], template)
 
 
@@ -75,7 +75,7 @@ def nginx_in_front_of(upstream: str, prefix: Path) -> Iterator[dict[str, int]]:
                 "NGINX_HTTPS_LISTEN": f"127.0.0.1:{ports['https']}",
                 "NGINX_TLS_CERTIFICATE": str(prefix / "cert.pem"),
                 "NGINX_TLS_KEY": str(prefix / "key.pem"),
-                "GUNICORN_UPSTREAM": upstream,
+                "GUNICORN_SERVERS": f"server {upstream};",
             }
         )
     )
