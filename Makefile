@@ -22,7 +22,7 @@ DEV_ENV := DEBUG=true SITE_URL=http://127.0.0.1:$(PORT)
 help:
 	@echo "make run    - install, migrate, load the campaign and serve http://127.0.0.1:8000"
 	@echo "make test   - run the whole test suite"
-	@echo "make lint   - ruff check, ruff format --check, no missing migration"
+	@echo "make lint   - ruff check, ruff format --check, mypy, no missing migration"
 	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
 	@echo "make audit  - pip-audit: known vulnerabilities in the locked dependencies"
 	@echo "make bench  - load benchmark: gunicorn + PostgreSQL + Redis, driven by wrk"
@@ -58,6 +58,9 @@ test: messages
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# Types (settings in pyproject.toml): django-stubs' plugin imports the
+	# settings, which want a SECRET_KEY unless DEBUG is on.
+	DEBUG=true $(BIN)/mypy
 	# Every model change has its migration.
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
@@ -83,7 +86,7 @@ audit: install
 	$(BIN)/pip-audit --requirement requirements-dev.lock --no-deps --disable-pip --progress-spinner off
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache tests/artifacts
 
 # Organizer pages on a fresh PostgreSQL database holding BENCH_ROWS signatures.
 BENCH_ROWS ?= 1000000

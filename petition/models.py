@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from petition.markup import footnote_anchor, marker_anchor
+
+if TYPE_CHECKING:
+    # django-modeltranslation swaps these models' managers for its own at
+    # run time, and django-stubs' plugin looks that class up: importing its
+    # module here keeps it in mypy's graph, so a warm cache finds it too
+    # (django-stubs issues 1023 and 839).
+    import modeltranslation.manager  # noqa: F401
 
 # The texts organizers write in each language (see petition/translation.py).
 TEXT_FIELDS = ("title", "addressees", "body", "why_important", "call_to_action")
