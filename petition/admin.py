@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -44,8 +46,9 @@ class PetitionForm(forms.ModelForm):
         model = Petition
         fields = ["published_languages"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         names = dict(settings.LANGUAGES)
         for code in cleaned.get("published_languages") or []:
             required = [f for f in TEXT_FIELDS if f != "why_important"]
@@ -79,8 +82,8 @@ class PetitionVersionInline(admin.TabularInline):
     """The history: every saved text, who saved it and when."""
 
     model = PetitionVersion
-    fields = ["number", "created_at", "created_by", "title"]
-    readonly_fields = fields
+    readonly_fields = ("number", "created_at", "created_by", "title")
+    fields = readonly_fields
     ordering = ["-number"]
     extra = 0
     can_delete = False

@@ -9,6 +9,7 @@ to its first marker.
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -148,7 +149,7 @@ def _render_campaign(
 @lru_cache(maxsize=128)
 def plain_summary(markdown_text: str, max_chars: int = 200) -> str:
     """The first paragraph as plain (unescaped) text, for link previews."""
-    env = {"footnote_numbers": frozenset(), "footnote_refs": {}}
+    env: dict[str, Any] = {"footnote_numbers": frozenset(), "footnote_refs": {}}
     for token in _MARKDOWN.parse(markdown_text, env):
         if token.type == "inline" and token.children:
             text = "".join(

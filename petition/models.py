@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -88,6 +88,9 @@ class PetitionQuerySet(models.QuerySet["Petition"]):
         return self.published().order_by("-published_at", "-pk").first()
 
 
+PetitionManager = models.Manager.from_queryset(PetitionQuerySet)
+
+
 class Petition(models.Model):
     slug = models.SlugField(
         _("web address"),
@@ -171,7 +174,9 @@ class Petition(models.Model):
         verbose_name=_("current version"),
     )
 
-    objects = PetitionQuerySet.as_manager()
+    # Annotated: django-modeltranslation swaps in a manager class made at run
+    # time, which django-stubs' plugin cannot look up.
+    objects: ClassVar["PetitionManager[Petition]"] = PetitionManager()
 
     class Meta:
         verbose_name = _("petition")
@@ -208,7 +213,9 @@ class Petition(models.Model):
         """The language whose text a visitor reading `language` gets."""
         others = [code for code, _ in settings.LANGUAGES if code != language]
         for code in [language, *others]:
-            if code in self.published_languages and getattr(self, f"title_{code}", ""):
+            if code in self.published_languages and getattr(
+                self, f"title_{code}", None
+            ):
                 return code
         return settings.LANGUAGE_CODE
 
@@ -245,6 +252,9 @@ class Footnote(models.Model):
     url = models.URLField(
         _("link"), max_length=500, blank=True, help_text=_("Optional source address.")
     )
+    if TYPE_CHECKING:
+        # One per language, added by django-modeltranslation (translation.py).
+        text_en: str
 
     class Meta:
         verbose_name = _("footnote")

@@ -10,6 +10,7 @@ import time
 from email.utils import parseaddr
 from enum import StrEnum
 
+from anymail.message import AnymailMessage
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -122,7 +123,7 @@ def build_signature_email(
         subject = _subject(kind, context)
         text = render_to_string(f"emails/{kind}.txt", context)
         html = render_to_string(f"emails/{kind}.html", context)
-    message = EmailMultiAlternatives(
+    message = AnymailMessage(
         subject=subject,
         body=text,
         from_email=_sender(language),
@@ -135,14 +136,15 @@ def build_signature_email(
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
+        # For an email provider (Anymail; SMTP ignores both): the signature
+        # the message is about, given back by the provider's webhook, and the
+        # kind of email for its reports. Never the address: providers show
+        # tags and metadata in dashboards, and a bounce is matched by its
+        # recipient.
+        metadata={"signature": str(signature.public_id)},
+        tags=[kind.value],
     )
     message.attach_alternative(html, "text/html")
-    # For an email provider (Anymail; SMTP ignores both): the signature the
-    # message is about, given back by the provider's webhook, and the kind
-    # of email for its reports. Never the address: providers show tags and
-    # metadata in dashboards, and a bounce is matched by its recipient.
-    message.metadata = {"signature": str(signature.public_id)}
-    message.tags = [kind.value]
     return message
 
 

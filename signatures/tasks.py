@@ -204,6 +204,27 @@ def _inherit_undeliverable(signature: Signature) -> None:
             setattr(signature, field, value)
 
 
+def _follow_up_new(submission: HeldSubmission, signature: Signature | None) -> None:
+    """The first email of a signature this submission made."""
+    if signature is None:
+        _forget(submission)
+        return  # erased since
+    _inherit_undeliverable(signature)
+    counted = signature.status == Signature.Status.CONFIRMED
+    try:
+        # The first email always goes, outside the hourly allowance,
+        # which limits repeats (unless the address is known undeliverable).
+        _deliver(signature, EmailKind.THANKS if counted else EmailKind.CONFIRM)
+    finally:
+        # Only once this run is over (a failed send is retried by its own
+        # task): a worker killed before this point leaves the task to run
+        # again, which finds everything as it was.
+        if counted:
+            tally(signature.petition_id, 1)
+        # Everything it typed is in the signature itself.
+        _forget(submission)
+
+
 @task(queue_name="email")
 def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
     """Email the signer what this submission calls for.
@@ -220,29 +241,14 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
     except HeldSubmission.DoesNotExist:
         return  # erased since
     signature = _signature_at(submission.petition, submission.email_canonical)
-    # Made by that submission's own insert, or there before it.
-    created = signature is not None and str(signature.public_id) == signature_public_id
     if signature is None:
-        created, signature = True, _sign_afresh(submission)
-    if created:
-        if signature is None:
-            _forget(submission)
-            return  # erased since
-        _inherit_undeliverable(signature)
-        counted = signature.status == Signature.Status.CONFIRMED
-        try:
-            # The first email always goes, outside the hourly allowance,
-            # which limits repeats (unless the address is known undeliverable).
-            _deliver(signature, EmailKind.THANKS if counted else EmailKind.CONFIRM)
-        finally:
-            # Only once this run is over (a failed send is retried by its own
-            # task): a worker killed before this point leaves the task to run
-            # again, which finds everything as it was.
-            if counted:
-                tally(signature.petition_id, 1)
-            # Everything it typed is in the signature itself.
-            _forget(submission)
+        _follow_up_new(submission, _sign_afresh(submission))
         return
+    if str(signature.public_id) == signature_public_id:
+        # Made by that submission's own insert.
+        _follow_up_new(submission, signature)
+        return
+    # There before it.
     held = signature.status in {Signature.Status.PENDING, Signature.Status.WITHDRAWN}
     allowed = signature.petition.is_taking_signatures and may_email(signature)
     try:

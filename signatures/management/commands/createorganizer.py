@@ -36,13 +36,12 @@ class Command(BaseCommand):
                 "The Organizers group is missing: run migrate first."
             ) from None
         with transaction.atomic():
-            user = (
+            existing = (
                 User.objects.filter(email__iexact=email).order_by("pk").first()
                 or User.objects.filter(username__iexact=email).first()
             )
-            created = user is None
-            if created:
-                user = User(username=email.lower(), email=email)
+            created = existing is None
+            user = existing or User(username=email.lower(), email=email)
             reactivated = not created and not user.is_active
             user.is_staff = True
             user.is_active = True
