@@ -135,7 +135,7 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 INSTALLED_APPS = [
     # Before the admin, so translated fields show in its forms.
     "modeltranslation",
-    "config.apps.PetitionAdminConfig",
+    "core.apps.PetitionAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -154,10 +154,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so that a load balancer's probe skips host checks and redirects.
-    "config.middleware.HealthCheckMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     # A lost database becomes a friendly 503; the other middleware still add
     # their headers to it.
-    "config.middleware.DatabaseOutageMiddleware",
+    "core.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -172,7 +172,7 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, so the "too large" page comes in the visitor's language with the
     # usual headers, yet before any view or CSRF check reads the body.
-    "config.middleware.RequestSizeLimitMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -188,7 +188,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -672,7 +672,7 @@ LOGIN_URL = "admin:login"
 ADMIN_LOGIN_RATE = env_rate("ADMIN_LOGIN_RATE", "5/m")
 ADMIN_LOGIN_RATE_PER_ACCOUNT = env_rate("ADMIN_LOGIN_RATE_PER_ACCOUNT", "20/h")
 
-RATELIMIT_IP_META_KEY = "signatures.net.client_ip"
+RATELIMIT_IP_META_KEY = "core.net.client_ip"
 RATELIMIT_VIEW = "signatures.views.rate_limited"
 # A cache outage must not stop signing; the limit is a guard, not a gate.
 RATELIMIT_FAIL_OPEN = True
@@ -698,8 +698,8 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    # Emails masked, IP addresses hashed, signed links cut (config/redaction.py).
-    "filters": {"personal_data": {"()": "config.redaction.RedactPersonalData"}},
+    # Emails masked, IP addresses hashed, signed links cut (core/redaction.py).
+    "filters": {"personal_data": {"()": "core.redaction.RedactPersonalData"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

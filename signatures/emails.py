@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from config.context_processors import site_name
+from core.context_processors import site_name
 from signatures.models import HeldSubmission, Signature
 from signatures.tokens import confirmation_token, manage_token
 

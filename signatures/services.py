@@ -27,12 +27,12 @@ from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from core.net import ip_hash
 from petition.models import Petition
 from petition.services import petition_current_version_id
 from signatures.counts import recount_on_next_read, tally, tally_after_commit
 from signatures.emails import EmailKind
 from signatures.models import HeldSubmission, ModerationAction, Signature
-from signatures.net import ip_hash
 from signatures.normalize import (
     canonical_email,
     mask_email,
@@ -401,7 +401,9 @@ def signatures_matching(
         domain = canonical_email("x@" + email_domain.strip().lstrip("@")).split("@")[-1]
         signatures = signatures.filter(email_canonical__endswith=f"@{domain}")
     if ip_hash:
-        signatures = signatures.filter(ip_hash=ip_hash.strip())
+        # A whole hash, or the start of one as a log line shows it ("ip-…").
+        wanted = ip_hash.strip().removeprefix("ip-")
+        signatures = signatures.filter(ip_hash__startswith=wanted)
     if since is not None:
         signatures = signatures.filter(created_at__gte=since)
     if until is not None:

@@ -11,7 +11,7 @@ from django.utils.crypto import salted_hmac
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from config.redaction import redact
+from core.redaction import redact
 from petition.models import Petition
 from signatures import emails
 from signatures.counts import tally

@@ -15,13 +15,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from config.views import same_origin_referrer
+from core.net import client_ip
+from core.views import same_origin_referrer
 from petition.models import Petition
 from petition.services import petition_published, petition_takes_signatures
 from petition.views import public_url, published_or_404
 from signatures.counts import petition_stats
 from signatures.forms import ResendForm, SignatureForm
-from signatures.net import client_ip
 from signatures.normalize import canonical_email, mask_email
 from signatures.services import (
     confirmation_resend,

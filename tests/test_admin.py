@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from core.net import ip_hash, ip_hash_in_logs
 from petition.models import Petition, PetitionVersion
 from signatures.counts import petition_stats
 from signatures.models import HeldSubmission, ModerationAction, Signature
@@ -302,6 +303,22 @@ def test_burst_by_ip_hash_and_time_window(client, organizer, petition):
             "ip_hash": "a" * 64,
             "since": (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
             "reason": "One machine",
+            "apply": "1",
+        },
+    )
+
+    assert Signature.objects.filter(status="invalidated").count() == 1
+
+
+def test_burst_by_the_ip_hash_a_log_line_shows(client, organizer, petition):
+    SignatureFactory(petition=petition, ip_hash=ip_hash("198.51.100.9"))
+    SignatureFactory(petition=petition, ip_hash=ip_hash("198.51.100.10"))
+
+    client.post(
+        "/admin/signatures/signature/invalidate-matching/",
+        {
+            "ip_hash": ip_hash_in_logs("198.51.100.9"),
+            "reason": "One machine, seen in the logs",
             "apply": "1",
         },
     )

@@ -2,4 +2,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class PetitionAdminConfig(AdminConfig):
-    default_site = "config.admin.PetitionAdminSite"
+    default_site = "core.admin_site.PetitionAdminSite"

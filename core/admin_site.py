@@ -11,7 +11,7 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from config.views import same_origin_referrer
+from core.views import same_origin_referrer
 
 
 def _setting(name: str):
