@@ -28,16 +28,15 @@ from petition.models import Petition
 from signatures.export import COLUMNS, DEFAULT_COLUMNS, country_names, csv_lines
 from signatures.models import ModerationAction, Signature, SignatureQuerySet
 from signatures.normalize import canadian_postal_code, canonical_email
-from signatures.services import (
+from signatures.services.moderation import (
     record_export,
     resend_left_alone,
     signatures_erase,
     signatures_invalidate,
-    signatures_matching,
     signatures_resend_confirmation,
     signatures_restore,
-    signer_data,
 )
+from signatures.services.subject_access import signer_data
 
 _FORWARD_SORTATION_AREA = re.compile(r"[A-Za-z]\d[A-Za-z]")
 # The longest value searched: an email address.
@@ -656,7 +655,7 @@ class SignatureAdmin(admin.ModelAdmin):
         matching_count = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            signatures = signatures_matching(
+            signatures = Signature.objects.matching(
                 petition=data["petition"],
                 email_domain=data["email_domain"],
                 ip_hash=data["ip_hash"],

@@ -188,7 +188,7 @@ def _forget(submission: HeldSubmission) -> None:
 
 def _inherit_undeliverable(signature: Signature) -> None:
     """A new signature for an address already reported undeliverable, on any
-    petition (services.signatures_mark_undeliverable), takes the same mark,
+    petition (services.email.signatures_mark_undeliverable), takes the same mark,
     so that not even its first email goes: the provider would refuse it, or
     it would bounce again, and each try counts against the site with mail
     servers."""
@@ -229,7 +229,7 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
             _forget(submission)
             return  # erased since
         _inherit_undeliverable(signature)
-        counted = signature.status == Signature.Status.CONFIRMED
+        counted = signature.is_counted
         try:
             # The first email always goes, outside the hourly allowance,
             # which limits repeats (unless the address is known undeliverable).
@@ -260,7 +260,7 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
 
 
 # What erasing a signature leaves of the arguments of a follow_up_resend task
-# that named its address (see services._forget_resend_requests): nothing of
+# that named its address (see services.email.forget_resend_requests): nothing of
 # the signer's, and nothing to do.
 ERASED_RESEND_ARGS = {"args": [], "kwargs": {"petition_id": 0, "email_canonical": ""}}
 

@@ -23,14 +23,16 @@ from petition.views import public_url, published_or_404
 from signatures.counts import petition_stats
 from signatures.forms import ResendForm, SignatureForm
 from signatures.normalize import canonical_email, mask_email
-from signatures.services import (
+from signatures.services.self_service import (
+    signature_erase_by_signer,
+    signature_stop_updates,
+    signature_withdraw,
+)
+from signatures.services.signing import (
     confirmation_resend,
     link_can_confirm,
     signature_confirm,
     signature_create,
-    signature_erase_by_signer,
-    signature_stop_updates,
-    signature_withdraw,
 )
 from signatures.sharing import share_links
 from signatures.tokens import (

@@ -18,10 +18,9 @@ from core.net import ip_hash, ip_hash_in_logs
 from petition.models import Petition, PetitionVersion
 from signatures.counts import petition_stats
 from signatures.models import HeldSubmission, ModerationAction, Signature
-from signatures.services import (
-    confirmation_resend,
-    signatures_erase,
-)
+from signatures.services.moderation import signatures_erase
+from signatures.services.signing import confirmation_resend
+from signatures.tasks import may_email
 from tests.factories import HeldSubmissionFactory, PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page
 
@@ -805,9 +804,7 @@ def test_resend_counts_only_emails_actually_sent(
 ):
     settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR = 1
     pending = SignatureFactory(petition=petition, pending=True)
-    from signatures.services import _may_email
-
-    _may_email(pending)  # this hour's allowance already spent
+    may_email(pending)  # this hour's allowance already spent
 
     with django_capture_on_commit_callbacks(execute=True):
         done = _post_action(client, "resend_confirmation", [pending], apply="1")

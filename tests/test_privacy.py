@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from signatures.counts import petition_stats
 from signatures.emails import EmailKind, build_signature_email
 from signatures.models import ModerationAction, Signature
-from signatures.services import confirmation_resend
+from signatures.services.signing import confirmation_resend
 from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page
@@ -571,7 +571,7 @@ def test_a_double_click_on_withdraw_lowers_the_count_once(
 def test_an_organizer_cannot_count_a_withdrawn_signature_again(
     client, sign, seed_campaign
 ):
-    from signatures.services import signatures_invalidate, signatures_restore
+    from signatures.services.moderation import signatures_invalidate, signatures_restore
 
     client.post(manage_link(sign()), {"action": "withdraw"})
 
