@@ -235,15 +235,25 @@ if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, schemes={"redis", "rediss", "unix"})
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="petition"),
-            # A Redis that hangs must not hang the site with it.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                # A Redis that hangs must not hang the site with it...
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                # ...nor a Redis that is down stop signing: reads miss,
+                # writes are dropped, rate limits fail open (RATELIMIT_FAIL_OPEN).
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each command ignored during an outage is logged here, and LOGGING lets one
+# through per interval as a warning (core/cache_outage.py).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "core.cache_outage"
 
 # --- Email ------------------------------------------------------------------
 
@@ -699,7 +709,10 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
     # Emails masked, IP addresses hashed, signed links cut (core/redaction.py).
-    "filters": {"personal_data": {"()": "core.redaction.RedactPersonalData"}},
+    "filters": {
+        "personal_data": {"()": "core.redaction.RedactPersonalData"},
+        "redis_outage": {"()": "core.cache_outage.RedisOutageWarning"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -720,5 +733,7 @@ LOGGING = {
         # Two lines per email sent ("started", "finished") would be hundreds
         # a second in a surge; a failed task is still logged, with its error.
         "django_tasks": {"level": "WARNING"},
+        # One warning per interval while Redis is down, not one per command.
+        DJANGO_REDIS_LOGGER: {"filters": ["redis_outage"]},
     },
 }

@@ -4,13 +4,13 @@ from datetime import timedelta
 
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
+from core.ratelimits import take_one
 from core.redaction import redact
 from petition.models import Petition
 from signatures import emails
@@ -137,14 +137,11 @@ def may_email(signature: Signature) -> bool:
         "signatures.email-throttle",
         f"{signature.petition_id}:{signature.email_canonical}",
     ).hexdigest()
-    key = f"signatures:emails-sent:{digest}"
-    cache.add(key, 0, 3600)
-    try:
-        sent = cache.incr(key)
-        cache.touch(key, 3600)
-    except ValueError:
-        sent = 1
-    return sent <= settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR
+    return take_one(
+        group="signature-emails",
+        key=digest,
+        rate=f"{settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR}/h",
+    )
 
 
 def _signature_at(petition: Petition, email_canonical: str) -> Signature | None:
