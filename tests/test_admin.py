@@ -683,7 +683,7 @@ def table_rows(table) -> list[list[str]]:
 def test_changelist_says_or_more_past_the_counting_cap(
     client, organizer, petition, monkeypatch
 ):
-    from signatures.admin import CappedCountPaginator
+    from signatures.admin.listing import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "cap", 3)
     SignatureFactory.create_batch(4, petition=petition)
