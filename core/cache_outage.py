@@ -12,6 +12,8 @@ import logging
 import time
 
 WARN_EVERY_SECONDS = 30
+# The logger django-redis writes to (DJANGO_REDIS_LOGGER), filtered here.
+REDIS_OUTAGE_LOGGER = "core.cache_outage"
 
 
 class RedisOutageWarning(logging.Filter):
