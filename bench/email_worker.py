@@ -60,7 +60,7 @@ from bench.run import (
 )
 from bench.surge import MailServer, stop_process
 from petition.models import Petition
-from signatures.services import signature_create
+from signatures.services.signing import signature_create
 
 
 def queue(count: int, start: int) -> None:

@@ -42,7 +42,7 @@ preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 # Client addresses hashed and signed links cut out of every log line.
-logger_class = "config.redaction.GunicornLogger"
+logger_class = "core.redaction.GunicornLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

@@ -5,137 +5,52 @@ cache, email printed to the console). Production sets DATABASE_URL, REDIS_URL,
 EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS, ...; `.env.example` lists every variable.
 A malformed value stops the process at start with a message naming the variable.
 Any variable NAME may instead be read from the file named by NAME_FILE.
+The variables are read by core/env.py; long derived blocks are built in core/.
 """
 
-import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import environ
-from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from environ.fileaware_mapping import FileAwareMapping
+
+from core import email_config, security_headers
+from core.cache_outage import REDIS_OUTAGE_LOGGER
+from core.database_config import database_settings
+from core.email_domains import PLUS_TAG_DOMAINS
+from core.env import (
+    env,
+    env_bool,
+    env_choice,
+    env_hosts,
+    env_int,
+    env_origins,
+    env_rate,
+    env_secret_key,
+    env_url,
+    read_env_file,
+)
+from core.log_config import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-env = environ.FileAwareEnv()
-# A per-instance mapping: the library's default caches file values process-wide.
-env.ENVIRON = FileAwareMapping(cache=False)
-if _env_file := env.str("ENV_FILE", default=""):
-    if not Path(_env_file).is_file():
-        raise ImproperlyConfigured(
-            f"Environment variable ENV_FILE names {_env_file!r}, which is not a file."
-        )
-    environ.Env.read_env(_env_file, overwrite=False)
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean strictly: a typo must not silently mean False."""
-    raw = env.str(name, default=str(default)).strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ImproperlyConfigured(
-        f"Environment variable {name} must be one of true/false/1/0/yes/no/on/off, "
-        f"not {raw!r}."
-    )
-
-
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    raw = env.str(name, default=str(default)).strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"Environment variable {name} must be a whole number, not {raw!r}."
-        ) from None
-    if value < minimum:
-        raise ImproperlyConfigured(
-            f"Environment variable {name} must be at least {minimum}, not {value}."
-        )
-    return value
-
-
-def env_url(
-    name: str, default: str, *, schemes: set[str], needs_location: bool = True
-) -> str:
-    value = env.str(name, default=default).strip()
-    parts = urlsplit(value)
-    has_location = bool(parts.netloc or parts.path.strip("/"))
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-        port_ok = True
-    except ValueError:
-        port_ok = False
-    if (
-        parts.scheme not in schemes
-        or (needs_location and not has_location)
-        or not port_ok
-    ):
-        # The value may hold a password, so only its scheme goes in the message.
-        raise ImproperlyConfigured(
-            f"Environment variable {name} must be a URL such as SCHEME://HOST/NAME "
-            f"with SCHEME one of {', '.join(sorted(schemes))}; the value given "
-            f"starts with {parts.scheme + '://' if parts.scheme else 'no scheme'}."
-        )
-    return value
-
-
-def env_rate(name: str, default: str) -> str:
-    """A rate limit such as 10/m or 100/h (count per second/minute/hour/day)."""
-    value = env.str(name, default=default).strip()
-    if not re.fullmatch(r"\d+/\d*[smhd]", value):
-        raise ImproperlyConfigured(
-            f"Environment variable {name} must be a rate such as 10/m or 100/h, "
-            f"not {value!r}."
-        )
-    return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    return [item.strip() for item in env.list(name, default=default) if item.strip()]
-
+read_env_file()
 
 # --- Core -------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="").strip()
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "Environment variable SECRET_KEY must be set when DEBUG is off "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
-        )
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
+# Required when DEBUG is off; with DEBUG on, a fixed development key.
+SECRET_KEY = env_secret_key(debug=DEBUG)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
-if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured(
-        "Environment variable ALLOWED_HOSTS is empty: every request would be "
-        "refused. List the site's host names, comma separated."
-    )
+# Never empty: every request would be refused.
+ALLOWED_HOSTS = env_hosts("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-for _origin in CSRF_TRUSTED_ORIGINS:
-    if (
-        urlsplit(_origin).scheme not in {"http", "https"}
-        or not urlsplit(_origin).netloc
-    ):
-        raise ImproperlyConfigured(
-            "Environment variable CSRF_TRUSTED_ORIGINS must list origins with a "
-            f"scheme, such as https://petition.example.org; got {_origin!r}."
-        )
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     # Before the admin, so translated fields show in its forms.
     "modeltranslation",
-    "config.apps.PetitionAdminConfig",
+    "core.apps.PetitionAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -154,10 +69,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so that a load balancer's probe skips host checks and redirects.
-    "config.middleware.HealthCheckMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     # A lost database becomes a friendly 503; the other middleware still add
     # their headers to it.
-    "config.middleware.DatabaseOutageMiddleware",
+    "core.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -172,7 +87,7 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, so the "too large" page comes in the visitor's language with the
     # usual headers, yet before any view or CSRF check reads the body.
-    "config.middleware.RequestSizeLimitMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -188,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -201,30 +116,7 @@ DATABASE_URL = env_url(
     f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
     schemes={"sqlite", "postgres", "postgresql", "pgsql"},
 )
-DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so the browser tests' live server thread sees the
-    # same data through its own connection, as a second process would.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A pool per process sized to its gunicorn threads; 0 falls back to one
-    # persistent connection per thread.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Give up on an unreachable server quickly, so /healthz answers 503 in time.
-    _options.setdefault(
-        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
-    )
-    _pool_size = env_int("DATABASE_POOL_MAX_SIZE", 4)
-    if _pool_size:
-        _options["pool"] = {
-            "min_size": 1,
-            "max_size": _pool_size,
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
-        }
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
-    else:
-        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+DATABASES = {"default": database_settings(DATABASE_URL, base_dir=BASE_DIR)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -235,15 +127,25 @@ if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, schemes={"redis", "rediss", "unix"})
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="petition"),
-            # A Redis that hangs must not hang the site with it.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                # A Redis that hangs must not hang the site with it...
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                # ...nor a Redis that is down stop signing: reads miss,
+                # writes are dropped, rate limits fail open (RATELIMIT_FAIL_OPEN).
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each command ignored during an outage is logged here, and LOGGING lets one
+# through per interval as a warning (core/cache_outage.py).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = REDIS_OUTAGE_LOGGER
 
 # --- Email ------------------------------------------------------------------
 
@@ -251,65 +153,10 @@ else:
 # provider, whose HTTP API is then used through django-anymail, and whose
 # webhook reports bounces and complaints (signatures/bounces.py).
 EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="").strip().lower()
-# Each provider's Anymail backend and tracking webhook view (served at
-# /anymail/<provider>/tracking/, for the chosen provider only), the variables
-# it needs, then those it may have, each read from the environment variable
-# of the same name (Anymail's own setting names; Amazon's standard AWS_* ones).
-EMAIL_PROVIDERS = {
-    "amazon_ses": {
-        "backend": "anymail.backends.amazon_ses.EmailBackend",
-        "webhook": "anymail.webhooks.amazon_ses.AmazonSESTrackingWebhookView",
-        "needs": ["AWS_REGION"],
-        # Without keys, boto3 finds its own (an instance role, ~/.aws).
-        "may_have": [
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AMAZON_SES_CONFIGURATION_SET_NAME",
-        ],
-    },
-    "brevo": {
-        "backend": "anymail.backends.brevo.EmailBackend",
-        "webhook": "anymail.webhooks.brevo.BrevoTrackingWebhookView",
-        "needs": ["BREVO_API_KEY"],
-        "may_have": [],
-    },
-    "mailgun": {
-        "backend": "anymail.backends.mailgun.EmailBackend",
-        "webhook": "anymail.webhooks.mailgun.MailgunTrackingWebhookView",
-        # The webhook signing key is not the API key: without it, every
-        # bounce report would fail its signature check, unnoticed.
-        "needs": ["MAILGUN_API_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY"],
-        # MAILGUN_API_URL=https://api.eu.mailgun.net/v3 for an EU account.
-        "may_have": ["MAILGUN_SENDER_DOMAIN", "MAILGUN_API_URL"],
-    },
-    "postmark": {
-        "backend": "anymail.backends.postmark.EmailBackend",
-        "webhook": "anymail.webhooks.postmark.PostmarkTrackingWebhookView",
-        "needs": ["POSTMARK_SERVER_TOKEN"],
-        "may_have": ["POSTMARK_MESSAGE_STREAM"],
-    },
-    "sendgrid": {
-        "backend": "anymail.backends.sendgrid.EmailBackend",
-        "webhook": "anymail.webhooks.sendgrid.SendGridTrackingWebhookView",
-        "needs": ["SENDGRID_API_KEY"],
-        # The public key of SendGrid's signed event webhook.
-        "may_have": ["SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY"],
-    },
-}
-_email_url_given = env.str("EMAIL_URL", default="").strip()
-if EMAIL_PROVIDER and EMAIL_PROVIDER not in EMAIL_PROVIDERS:
-    raise ImproperlyConfigured(
-        "Environment variable EMAIL_PROVIDER must be one of "
-        f"{', '.join(EMAIL_PROVIDERS)} (or unset, for SMTP through EMAIL_URL), "
-        f"not {EMAIL_PROVIDER!r}."
-    )
-if EMAIL_PROVIDER and _email_url_given:
-    # One of the two would be silently ignored.
-    raise ImproperlyConfigured(
-        f"Environment variables EMAIL_PROVIDER ({EMAIL_PROVIDER}) and EMAIL_URL "
-        "are both set: remove EMAIL_URL to send through the provider's API, or "
-        "EMAIL_PROVIDER to send by SMTP."
-    )
+EMAIL_PROVIDERS = email_config.EMAIL_PROVIDER_CHOICES
+email_config.check_email_choice(
+    EMAIL_PROVIDER, email_url=env.str("EMAIL_URL", default="")
+)
 EMAIL_URL = env_url(
     "EMAIL_URL",
     "consolemail://",
@@ -335,76 +182,17 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
-# Anymail's settings. A provider's API call waits no longer than an SMTP
-# command would (TASK_STALLED_AFTER_SECONDS counts on it).
-ANYMAIL: dict = {"REQUESTS_TIMEOUT": EMAIL_TIMEOUT}
+# Anymail's settings for EMAIL_PROVIDER (core/email_config.py).
+ANYMAIL = email_config.anymail_settings(EMAIL_PROVIDER, timeout=EMAIL_TIMEOUT)
 if EMAIL_PROVIDER:
-    _provider = EMAIL_PROVIDERS[EMAIL_PROVIDER]
-    EMAIL_BACKEND = _provider["backend"]
-    for _name in _provider["needs"] + _provider["may_have"]:
-        if _value := env.str(_name, default="").strip():
-            ANYMAIL[_name] = _value
-        elif _name in _provider["needs"]:
-            raise ImproperlyConfigured(
-                f"Environment variable {_name} must be set when EMAIL_PROVIDER "
-                f"is {EMAIL_PROVIDER}."
-            )
-    if EMAIL_PROVIDER == "amazon_ses":
-        # Passed to boto3's client, which takes them by its own names.
-        _keys = {
-            name.lower(): ANYMAIL.pop(name)
-            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-            if name in ANYMAIL
-        }
-        if len(_keys) == 1:
-            raise ImproperlyConfigured(
-                "Environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                "must be set together, or neither (boto3 then finds its own)."
-            )
-        ANYMAIL["AMAZON_SES_CLIENT_PARAMS"] = {
-            "region_name": ANYMAIL.pop("AWS_REGION"),
-            "config": {"connect_timeout": EMAIL_TIMEOUT, "read_timeout": EMAIL_TIMEOUT},
-            **_keys,
-        }
-    # The provider's webhook posts with this NAME:PASSWORD (HTTP basic auth,
-    # in the URL given to the provider). Mailgun's and SendGrid's signatures
-    # are checked as well, where configured.
-    _webhook_secret = env.str("EMAIL_WEBHOOK_SECRET", default="").strip()
-    _user, _colon, _password = _webhook_secret.partition(":")
-    if not (_user and _password):
-        raise ImproperlyConfigured(
-            "Environment variable EMAIL_WEBHOOK_SECRET must be set when "
-            "EMAIL_PROVIDER is set, as NAME:PASSWORD, both long and random: the "
-            "provider's webhook URL carries it; without one, anyone could report "
-            "any address as bouncing."
-        )
-    ANYMAIL["WEBHOOK_SECRET"] = _webhook_secret
-# Backends that send nothing: email printed to the console (where it lands
-# in the process's log, confirmation links and all) or kept in memory.
-NON_DELIVERING_EMAIL_BACKENDS = {
-    "django.core.mail.backends.console.EmailBackend",
-    "django.core.mail.backends.locmem.EmailBackend",
-    "django.core.mail.backends.dummy.EmailBackend",
-    # Writes every message, address and link included, to a local file.
-    "django.core.mail.backends.filebased.EmailBackend",
-}
+    EMAIL_BACKEND = EMAIL_PROVIDERS[EMAIL_PROVIDER]["backend"]
+NON_DELIVERING_EMAIL_BACKENDS = email_config.NON_DELIVERING_BACKENDS
 # A production site that forgot EMAIL_URL would thank every signer and mail
 # none of them, and write their links into its log: it refuses to start
 # unless this says the console is meant (a trial run, say).
 ALLOW_CONSOLE_EMAIL = env_bool("ALLOW_CONSOLE_EMAIL", False)
-if (
-    not DEBUG
-    and EMAIL_BACKEND in NON_DELIVERING_EMAIL_BACKENDS
-    and not ALLOW_CONSOLE_EMAIL
-):
-    raise ImproperlyConfigured(
-        "Environment variable EMAIL_URL must name a mail server (for example "
-        "smtp+tls://user:password@smtp.example.org:587), or EMAIL_PROVIDER an "
-        "email provider, when DEBUG is off: "
-        f"{EMAIL_URL.split(':', 1)[0]}:// sends no email, and would print "
-        "signers' addresses and links to the log. Set ALLOW_CONSOLE_EMAIL=true "
-        "if that is really meant."
-    )
+if not DEBUG and not ALLOW_CONSOLE_EMAIL:
+    email_config.check_email_delivers(EMAIL_BACKEND, email_url=EMAIL_URL)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="petition@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -416,12 +204,7 @@ _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
 }
-TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate").strip().lower()
-if TASKS_BACKEND not in _TASK_BACKENDS:
-    raise ImproperlyConfigured(
-        "Environment variable TASKS_BACKEND must be one of "
-        f"{', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
-    )
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "immediate", list(_TASK_BACKENDS))
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["email"]}}
 # A task still running this long after it started has lost its worker (killed,
 # out of memory, host gone): `manage.py run_worker` puts it back in the queue
@@ -486,35 +269,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Content Security Policy (django-csp): scripts, styles and images only from
-# this site, no inline code anywhere, no framing, forms post only here.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-        "base-uri": [SELF],
-        "object-src": [NONE],
-    }
-}
-# Features the site never uses, refused to any script that might ask
-# (django-permissions-policy).
-PERMISSIONS_POLICY = {
-    feature: []
-    for feature in (
-        "camera",
-        "microphone",
-        "geolocation",
-        "payment",
-        "usb",
-        "interest-cohort",
-    )
-}
+# Scripts, styles and images only from this site, no inline code, no framing
+# (django-csp); browser features the site never uses refused to any script
+# (django-permissions-policy). Both in core/security_headers.py.
+CONTENT_SECURITY_POLICY = security_headers.CONTENT_SECURITY_POLICY
+PERMISSIONS_POLICY = security_headers.PERMISSIONS_POLICY
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
@@ -557,61 +316,10 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
 
 # --- Signing ----------------------------------------------------------------
 
-# Every signature from one address counts once. At these providers a "+tag"
-# in the local part (jane+news@) reaches the same inbox as the bare address,
-# so it is folded away. Folding is safe even where a provider's page is
-# vague about delivering tags: none of them allows "+" in a mailbox's own
-# name, so folding never merges two people.
-_PLUS_TAG_DOMAINS = (
-    # Gmail: https://support.google.com/mail/answer/7436150 (dots) and
-    # https://support.google.com/a/users/answer/9282734 (+tags).
-    "gmail.com",
-    # Outlook.com, Hotmail, Live, MSN: plus addressing as in Exchange Online,
-    # which runs them: https://learn.microsoft.com/en-us/exchange/recipients-in-exchange-online/plus-addressing-in-exchange-online
-    # (the consumer domains: https://support.microsoft.com/en-us/office/add-or-remove-an-email-alias-in-outlook-com-459b1989-356d-40fa-a689-8f285b13f1f2).
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "msn.com",
-    "hotmail.ca",
-    "live.ca",
-    "outlook.fr",
-    "hotmail.fr",
-    "live.fr",
-    "hotmail.co.uk",
-    "live.co.uk",
-    # iCloud, under its three domains: https://support.apple.com/en-us/118230.
-    # Apple's pages do not describe +tags; iCloud is reported to deliver
-    # them to the bare address (RFC 5233 subaddressing), and folding is safe
-    # either way (above).
-    "icloud.com",
-    "me.com",
-    "mac.com",
-    # Proton "+aliases", at every Proton domain:
-    # https://proton.me/support/creating-aliases and
-    # https://proton.me/support/addresses-and-aliases
-    "proton.me",
-    "protonmail.com",
-    "pm.me",
-    "protonmail.ch",
-    # Fastmail: https://www.fastmail.help/hc/en-us/articles/360060591053
-    # (its subdomain addressing, tag@jane.fastmail.com, is not folded).
-    "fastmail.com",
-    "fastmail.fm",
-    "fastmail.net",
-    "fastmail.org",
-    "fastmail.us",
-    "fastmail.co.uk",
-    "fastmail.com.au",
-    "fastmail.de",
-    "fastmail.in",
-    "fastmail.jp",
-    "fastmail.se",
-    "fastmail.to",
-    "sent.com",
-)
 # Domain -> the domain compared: googlemail.com is Gmail under another name.
-EMAIL_CANONICAL_PROVIDERS = {domain: domain for domain in _PLUS_TAG_DOMAINS} | {
+# Every signature from one address counts once: at these providers a "+tag"
+# reaches the same inbox as the bare address (core/email_domains.py).
+EMAIL_CANONICAL_PROVIDERS = {domain: domain for domain in PLUS_TAG_DOMAINS} | {
     "googlemail.com": "gmail.com"
 }
 # Of those, where dots in the local part do not matter either: Gmail only.
@@ -672,7 +380,7 @@ LOGIN_URL = "admin:login"
 ADMIN_LOGIN_RATE = env_rate("ADMIN_LOGIN_RATE", "5/m")
 ADMIN_LOGIN_RATE_PER_ACCOUNT = env_rate("ADMIN_LOGIN_RATE_PER_ACCOUNT", "20/h")
 
-RATELIMIT_IP_META_KEY = "signatures.net.client_ip"
+RATELIMIT_IP_META_KEY = "core.net.client_ip"
 RATELIMIT_VIEW = "signatures.views.rate_limited"
 # A cache outage must not stop signing; the limit is a guard, not a gate.
 RATELIMIT_FAIL_OPEN = True
@@ -685,40 +393,7 @@ BENCHMARK_HELLO_VIEW = env_bool("BENCHMARK_HELLO_VIEW", False)
 # holds every other path to 256 KB (deploy/nginx.conf).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
-if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-    raise ImproperlyConfigured(
-        "Environment variable LOG_LEVEL must be one of DEBUG, INFO, WARNING, "
-        f"ERROR or CRITICAL, not {LOG_LEVEL!r}."
-    )
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    },
-    # Emails masked, IP addresses hashed, signed links cut (config/redaction.py).
-    "filters": {"personal_data": {"()": "config.redaction.RedactPersonalData"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["personal_data"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # Django's own handlers would print (with DEBUG on) or email records
-    # unredacted: everything goes through the one handler above instead.
-    "loggers": {
-        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "django.server": {
-            "handlers": ["console"],
-            "level": LOG_LEVEL,
-            "propagate": False,
-        },
-        # Two lines per email sent ("started", "finished") would be hundreds
-        # a second in a surge; a failed task is still logged, with its error.
-        "django_tasks": {"level": "WARNING"},
-    },
-}
+LOG_LEVEL = env_choice(
+    "LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+)
+LOGGING = logging_config(LOG_LEVEL)

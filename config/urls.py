@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from config import views as bench_views
-from config.views import same_origin_referrer
+from core.views import same_origin_referrer
 from petition import views as petition_views
 from signatures import views as signature_views
 
@@ -53,7 +53,7 @@ urlpatterns += i18n_patterns(
     path("", include("petition.urls")),
 )
 
-handler500 = "config.views.server_error"
+handler500 = "core.views.server_error"
 
 if settings.BENCHMARK_HELLO_VIEW:
     urlpatterns.append(path("bench/hello/", bench_views.hello))

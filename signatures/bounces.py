@@ -16,7 +16,7 @@ from anymail.signals import AnymailTrackingEvent, EventType, RejectReason, track
 from django.dispatch import receiver
 
 from signatures.models import Signature
-from signatures.services import signatures_mark_undeliverable
+from signatures.services.email import signatures_mark_undeliverable
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ from signatures.tasks import send_signature_email
 CHART_DAYS = 120
 CHART_HOURS = 48
 
-_CONFIRMED = Q(status=Signature.Status.CONFIRMED)
 _NOT_INVALIDATED = ~Q(status=Signature.Status.INVALIDATED)
 
 
@@ -132,6 +131,7 @@ def petition_dashboard(petition: Petition) -> Dashboard:
         signatures.values("status", "wants_updates", "province", "country")
         .annotate(
             n=Count("pk"),
+            counted=Count("pk", filter=Signature.COUNTED),
             undeliverable=Count("pk", filter=Q(email_undeliverable_at__isnull=False)),
         )
         .order_by()
@@ -140,14 +140,17 @@ def petition_dashboard(petition: Petition) -> Dashboard:
         status, n = group["status"], group["n"]
         totals[status] += n
         totals["undeliverable"] += group["undeliverable"]
-        if group["wants_updates"] and status == Signature.Status.CONFIRMED:
-            totals["opted_in"] += n
-        if status == Signature.Status.CONFIRMED:
+        counted = group["counted"]
+        if group["wants_updates"]:
+            totals["opted_in"] += counted
+        if counted:
             countries_seen[group["country"]] = (
-                countries_seen.get(group["country"], 0) + n
+                countries_seen.get(group["country"], 0) + counted
             )
             if group["country"] == "CA":
-                provinces[group["province"]] = provinces.get(group["province"], 0) + n
+                provinces[group["province"]] = (
+                    provinces.get(group["province"], 0) + counted
+                )
     now = timezone.now()
     received = signatures.filter(_NOT_INVALIDATED)
     per_day = dict(
@@ -197,7 +200,7 @@ class Report:
 
 def petition_report(petition: Petition) -> Report:
     """What the addressees receive: the total and where signers live."""
-    confirmed = Signature.objects.filter(_CONFIRMED, petition=petition)
+    confirmed = Signature.objects.counted().filter(petition=petition)
     summary = confirmed.aggregate(
         total=Count("pk"),
         first=Min("confirmed_at"),

@@ -12,14 +12,14 @@ from enum import StrEnum
 
 from anymail.message import AnymailMessage
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from config.context_processors import site_name
+from core.context_processors import site_name
+from core.ratelimits import take_one
 from signatures.models import HeldSubmission, Signature
 from signatures.tokens import confirmation_token, manage_token
 
@@ -225,20 +225,11 @@ def wait_for_send_slot() -> None:
     limit = settings.EMAIL_MAX_PER_SECOND
     if not limit:
         return
-    while True:
+    # With the cache down the slot is given (and the outage logged): sending
+    # on is better than stalling every email; a provider over its rate
+    # answers 4xx, and that send is retried.
+    while not take_one(group="email-send", key="all", rate=f"{limit}/s"):
         now = time.time()
-        key = f"emails:sent-in-second:{int(now)}"
-        try:
-            cache.add(key, 0, timeout=10)
-            taken = cache.incr(key)
-        except ValueError:
-            # The key is gone (evicted) or the cache is down (which the cache
-            # itself logs, once in a while): sending on is better than
-            # stalling every email; a provider over its rate answers 4xx, and
-            # that send is retried.
-            return
-        if taken <= limit:
-            return
         time.sleep(int(now) + 1 - now)
 
 

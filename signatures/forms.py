@@ -1,3 +1,4 @@
+import contextlib
 import hashlib
 import re
 import time
@@ -96,18 +97,18 @@ def _token_uses(token: str) -> int:
     shared by every process, so a bot cannot replay one token forever."""
     # Keyed by a hash: the key stays short whatever was posted.
     key = "signatures:form-token-uses:" + hashlib.sha256(token.encode()).hexdigest()
-    try:
-        # Most uses are of a token already counted: one round trip.
-        return cache.incr(key)
-    except ValueError:
-        pass
+    with contextlib.suppress(ValueError):
+        # Most uses are of a token already counted: one round trip. None: the
+        # cache is down (django-redis ignores it), which must not mark
+        # everyone for review.
+        return cache.incr(key) or 1
     # Kept as long as the token is accepted: past that it is expired anyway.
     if cache.add(key, 1, settings.SIGNATURE_FORM_MAX_AGE):
         return 1
     try:
-        return cache.incr(key)  # added by another process meanwhile
+        return cache.incr(key) or 1  # added by another process meanwhile
     except ValueError:
-        return 1  # the cache is down: that must not mark everyone for review
+        return 1
 
 
 def rendered_at_review(token: str) -> str:

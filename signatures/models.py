@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from petition.models import Petition, PetitionVersion
-from signatures.normalize import first_name
+from signatures.normalize import canonical_email, first_name
 
 PROVINCES = [
     ("AB", _("Alberta")),
@@ -29,8 +30,8 @@ PROVINCES = [
 
 class SignatureQuerySet(models.QuerySet["Signature"]):
     def counted(self) -> "SignatureQuerySet":
-        """The signatures in the public count."""
-        return self.filter(status=Signature.Status.CONFIRMED)
+        """The signatures in the public count (Signature.COUNTED)."""
+        return self.filter(Signature.COUNTED)
 
     def deliverable(self) -> "SignatureQuerySet":
         """Those whose address our email may still be sent to: no hard bounce
@@ -40,6 +41,66 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
     def undeliverable(self) -> "SignatureQuerySet":
         return self.filter(email_undeliverable_at__isnull=False)
 
+    def of_inbox(self, canonical: str) -> "SignatureQuerySet":
+        """Rows of this inbox (a canonical address), including "+tag" forms
+        stored before tags were folded at its provider and left unfolded
+        where the plain form was already taken (migration 0010)."""
+        local, _at, domain = canonical.rpartition("@")
+        if local and domain in settings.EMAIL_CANONICAL_PROVIDERS.values():
+            return self.filter(
+                Q(email_canonical=canonical)
+                | Q(
+                    email_canonical__startswith=f"{local}+",
+                    email_canonical__endswith=f"@{domain}",
+                )
+            )
+        return self.filter(email_canonical=canonical)
+
+    def matching(
+        self,
+        *,
+        petition: Petition | None = None,
+        email_domain: str = "",
+        ip_hash: str = "",
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> "SignatureQuerySet":
+        """Signatures from one source of abuse: a domain, an address, a time
+        window."""
+        signatures = self
+        if petition is not None:
+            signatures = signatures.filter(petition=petition)
+        if email_domain:
+            # Canonical as stored: IDN domains in ASCII, googlemail.com as gmail.com.
+            domain = canonical_email("x@" + email_domain.strip().lstrip("@"))
+            signatures = signatures.filter(
+                email_canonical__endswith="@" + domain.split("@")[-1]
+            )
+        if ip_hash:
+            # A whole hash, or the start of one as a log line shows it ("ip-…").
+            wanted = ip_hash.strip().removeprefix("ip-")
+            signatures = signatures.filter(ip_hash__startswith=wanted)
+        if since is not None:
+            signatures = signatures.filter(created_at__gte=since)
+        if until is not None:
+            signatures = signatures.filter(created_at__lt=until)
+        return signatures
+
+    def locked(self, signature: "Signature") -> "Signature | None":
+        """The row as it stands, locked until the transaction ends: a double
+        click's second request waits here, then sees what the first one did."""
+        return self.select_for_update().filter(pk=signature.pk).first()
+
+
+class HeldSubmissionQuerySet(models.QuerySet["HeldSubmission"]):
+    def for_signature(self, signature: "Signature") -> "HeldSubmissionQuerySet":
+        """What was typed later with this signature's address, awaiting its
+        link."""
+        return self.filter(
+            petition_id=signature.petition_id,
+            email_canonical=signature.email_canonical,
+        )
+
 
 class Signature(models.Model):
     class Status(models.TextChoices):
@@ -47,6 +108,10 @@ class Signature(models.Model):
         CONFIRMED = "confirmed", _("confirmed")
         INVALIDATED = "invalidated", _("invalidated")
         WITHDRAWN = "withdrawn", _("withdrawn by the signer")
+
+    # The one rule of what counts: the public count, the tally, exports, the
+    # dashboard (SignatureQuerySet.counted(), and is_counted for one row).
+    COUNTED = Q(status=Status.CONFIRMED)
 
     class Review(models.TextChoices):
         """Why a submission looked automated. It is stored, pending, rather
@@ -211,6 +276,11 @@ class Signature(models.Model):
     def first_name(self) -> str:
         return first_name(self.full_name)
 
+    @property
+    def is_counted(self) -> bool:
+        """Signature.COUNTED, for a row already loaded."""
+        return self.status == self.Status.CONFIRMED
+
 
 class HeldSubmission(models.Model):
     """What a later submission for an address that already has a signature
@@ -264,6 +334,8 @@ class HeldSubmission(models.Model):
         # A link used proves the inbox, not the form: the mark stays.
         "review_reason",
     )
+
+    objects = HeldSubmissionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("submission awaiting confirmation")

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from config.redaction import redact
+from core.ratelimits import take_one
+from core.redaction import redact
 from petition.models import Petition
 from signatures import emails
 from signatures.counts import tally
@@ -137,14 +137,11 @@ def may_email(signature: Signature) -> bool:
         "signatures.email-throttle",
         f"{signature.petition_id}:{signature.email_canonical}",
     ).hexdigest()
-    key = f"signatures:emails-sent:{digest}"
-    cache.add(key, 0, 3600)
-    try:
-        sent = cache.incr(key)
-        cache.touch(key, 3600)
-    except ValueError:
-        sent = 1
-    return sent <= settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR
+    return take_one(
+        group="signature-emails",
+        key=digest,
+        rate=f"{settings.SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR}/h",
+    )
 
 
 def _signature_at(petition: Petition, email_canonical: str) -> Signature | None:
@@ -188,7 +185,7 @@ def _forget(submission: HeldSubmission) -> None:
 
 def _inherit_undeliverable(signature: Signature) -> None:
     """A new signature for an address already reported undeliverable, on any
-    petition (services.signatures_mark_undeliverable), takes the same mark,
+    petition (services.email.signatures_mark_undeliverable), takes the same mark,
     so that not even its first email goes: the provider would refuse it, or
     it would bounce again, and each try counts against the site with mail
     servers."""
@@ -210,7 +207,7 @@ def _follow_up_new(submission: HeldSubmission, signature: Signature | None) -> N
         _forget(submission)
         return  # erased since
     _inherit_undeliverable(signature)
-    counted = signature.status == Signature.Status.CONFIRMED
+    counted = signature.is_counted
     try:
         # The first email always goes, outside the hourly allowance,
         # which limits repeats (unless the address is known undeliverable).
@@ -266,7 +263,7 @@ def follow_up_submission(submission_id: str, signature_public_id: str) -> None:
 
 
 # What erasing a signature leaves of the arguments of a follow_up_resend task
-# that named its address (see services._forget_resend_requests): nothing of
+# that named its address (see services.email.forget_resend_requests): nothing of
 # the signer's, and nothing to do.
 ERASED_RESEND_ARGS = {"args": [], "kwargs": {"petition_id": 0, "email_canonical": ""}}
 

@@ -100,7 +100,7 @@ def _held_confirmation(payload: dict) -> Confirmation | None:
     if submission is None:
         # Used (or expired and purged): as the signature's own link would,
         # say it counts. Pending or withdrawn, what it held is gone: no link.
-        if signature.status == Signature.Status.CONFIRMED:
+        if signature.is_counted:
             return Confirmation(signature)
         return None
     if (signature.petition_id, signature.email_canonical) != (

@@ -15,22 +15,25 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from config.views import same_origin_referrer
+from core.net import client_ip
+from core.ratelimits import rate_setting
+from core.views import same_origin_referrer
 from petition.models import Petition
 from petition.services import petition_published, petition_takes_signatures
 from petition.views import public_url, published_or_404
 from signatures.counts import petition_stats
 from signatures.forms import ResendForm, SignatureForm
-from signatures.net import client_ip
 from signatures.normalize import canonical_email, mask_email
-from signatures.services import (
+from signatures.services.self_service import (
+    signature_erase_by_signer,
+    signature_stop_updates,
+    signature_withdraw,
+)
+from signatures.services.signing import (
     confirmation_resend,
     link_can_confirm,
     signature_confirm,
     signature_create,
-    signature_erase_by_signer,
-    signature_stop_updates,
-    signature_withdraw,
 )
 from signatures.sharing import share_links
 from signatures.tokens import (
@@ -41,11 +44,6 @@ from signatures.tokens import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _setting_rate(name: str):
-    # Read at request time, so tests and the benchmark can change limits.
-    return lambda group, request: getattr(settings, name)
 
 
 def _resend_key(group: str, request: HttpRequest) -> str:
@@ -81,12 +79,12 @@ def _petition_page(
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(
     key="ip",
-    rate=_setting_rate("SIGN_RATE_PER_MINUTE"),
+    rate=rate_setting("SIGN_RATE_PER_MINUTE"),
     method="POST",
     group="sign-minute",
 )
 @ratelimit(
-    key="ip", rate=_setting_rate("SIGN_RATE_PER_HOUR"), method="POST", group="sign-hour"
+    key="ip", rate=rate_setting("SIGN_RATE_PER_HOUR"), method="POST", group="sign-hour"
 )
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     petition = published_or_404(slug)
@@ -207,19 +205,19 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(
     key="ip",
-    rate=_setting_rate("SIGN_RATE_PER_MINUTE"),
+    rate=rate_setting("SIGN_RATE_PER_MINUTE"),
     method="POST",
     group="resend-ip",
 )
 @ratelimit(
     key="ip",
-    rate=_setting_rate("SIGN_RATE_PER_HOUR"),
+    rate=rate_setting("SIGN_RATE_PER_HOUR"),
     method="POST",
     group="resend-ip-hour",
 )
 @ratelimit(
     key=_resend_key,
-    rate=_setting_rate("RESEND_RATE_PER_HOUR"),
+    rate=rate_setting("RESEND_RATE_PER_HOUR"),
     method="POST",
     group="resend-email",
 )

@@ -66,6 +66,7 @@ def clear_cache() -> None:
     """Empty our cache. On Redis, only our own keys: a FLUSHDB would also wipe
     whatever else shares that Redis database."""
     from django.conf import settings
+    from django_redis import get_redis_connection
 
     rendered_pages_forget()  # rendered pages, private to this process
     petition_published_forget()  # so is the petition behind them
@@ -74,7 +75,7 @@ def clear_cache() -> None:
     if "Redis" not in config["BACKEND"]:
         cache.clear()
         return
-    client = cache._cache.get_client(write=True)
+    client = get_redis_connection("default")
     keys = list(client.scan_iter(match=f"{config.get('KEY_PREFIX', '')}:*", count=1000))
     if keys:
         client.delete(*keys)

@@ -268,7 +268,7 @@ def test_link_previews_describe_the_campaign(client):
 
 
 def test_server_error_page_is_friendly_and_complete(rf, settings):
-    from config.views import server_error
+    from core.views import server_error
 
     settings.SITE_NAMES = {"en": "Migrant Justice", "fr": "Justice migrante"}
 

@@ -9,9 +9,9 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
-from config.redaction import hashed_ip
+from core.net import ip_hash, ip_hash_in_logs
+from core.redaction import redact
 from signatures.models import Signature
-from signatures.net import ip_hash
 from tests.conftest import SEED_SLUG
 from tests.servers import gunicorn, migrate, server_env
 from tests.signing import form_data
@@ -67,7 +67,7 @@ def test_a_mapped_address_is_stored_and_logged_as_the_plain_one(client, settings
 
     assert response.status_code == 302
     assert Signature.objects.get().ip_hash == ip_hash("192.0.2.44")
-    assert hashed_ip("::ffff:192.0.2.44") == hashed_ip("192.0.2.44")
+    assert ip_hash_in_logs("::ffff:192.0.2.44") == ip_hash_in_logs("192.0.2.44")
     assert ip_hash("192.0.2.44") != ip_hash("192.0.2.45")
 
 
@@ -177,3 +177,16 @@ def test_a_ligature_and_its_letters_share_a_login_lock(client, settings):
     ] == [200, 200, 429]
     # Another account is not affected.
     assert log_in("fiona@example.org") == 200
+
+
+@pytest.mark.django_db
+def test_an_address_in_a_log_line_matches_its_signatures_hash(client):
+    """One key for both: an operator can take the hash a log line shows to
+    the admin and find the signatures from that address."""
+    client.post(SIGN_URL, form_data(), REMOTE_ADDR="192.0.2.44")
+
+    logged = redact("sign POST from 192.0.2.44 refused")
+    shown = re.search(r"ip-([0-9a-f]{12})", logged).group(1)
+
+    assert "192.0.2.44" not in logged
+    assert Signature.objects.get().ip_hash.startswith(shown)

@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from signatures.counts import petition_stats
 from signatures.models import Signature
-from signatures.services import signatures_invalidate
+from signatures.services.moderation import signatures_invalidate
 from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.factories import SignatureFactory
 from tests.signing import confirmation_link, form_data

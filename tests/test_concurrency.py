@@ -7,7 +7,7 @@ from django.db import connection
 
 from petition.models import Petition
 from signatures.models import Signature
-from signatures.services import signature_create
+from signatures.services.signing import signature_create
 from tests.conftest import SEED_SLUG
 
 pytestmark = [

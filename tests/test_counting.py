@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from signatures import counts
 from signatures.counts import petition_stats, progress_goal
-from signatures.services import signature_confirm
+from signatures.services.signing import signature_confirm
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
 from tests.html_tools import parse_page
@@ -217,7 +217,7 @@ def test_moderation_moves_the_count_at_once_between_recounts(
     seed_campaign, django_capture_on_commit_callbacks
 ):
     from signatures.models import Signature
-    from signatures.services import (
+    from signatures.services.moderation import (
         signatures_erase,
         signatures_invalidate,
         signatures_restore,

@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
-from config.middleware import DatabaseOutageMiddleware
-from config.views import service_unavailable
+from core.middleware import DatabaseOutageMiddleware
+from core.views import service_unavailable
 from tests.backing_services import DedicatedPostgres, postgres_missing, wait_until
 from tests.conftest import SEED_SLUG
 from tests.figures import report

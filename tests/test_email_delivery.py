@@ -190,7 +190,7 @@ def test_the_email_task_is_stored_in_the_signatures_own_transaction(
     rolled back leaves no task behind."""
     from django.db import transaction
 
-    from signatures.services import signature_create
+    from signatures.services.signing import signature_create
 
     settings.TASKS = DATABASE_QUEUE
     details = {

@@ -9,7 +9,7 @@ from django.apps import apps
 
 from signatures.models import Signature
 from signatures.normalize import canonical_email
-from signatures.services import signer_data
+from signatures.services.subject_access import signer_data
 from tests.conftest import SEED_SLUG
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page

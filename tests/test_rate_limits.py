@@ -142,7 +142,7 @@ def test_shared_cache_needs_no_warning(settings):
     settings.DEBUG = False
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/0",
         }
     }

@@ -382,7 +382,7 @@ def test_the_confirmation_page_is_never_cached_and_keeps_its_link_to_itself(
 
 
 def test_what_a_person_asks_we_hold_includes_submissions_awaiting_their_link(sign):
-    from signatures.services import signer_data
+    from signatures.services.subject_access import signer_data
 
     sign(email="jane.doe@gmail.com", **OWNER)
     sign(email="janedoe@googlemail.com", **STRANGER)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 
-from config.redaction import redact
+from core.redaction import redact
 from signatures.models import Signature
 from signatures.tasks import EmailNotSent, send_signature_email
 from tests.conftest import SEED_SLUG

@@ -195,7 +195,9 @@ def test_token_uses_are_kept_under_a_hash_never_the_token_itself(sign, settings)
     sign(rendered_at=token)
 
     if "Redis" in settings.CACHES["default"]["BACKEND"]:
-        client = cache._cache.get_client(write=True)
+        from django_redis import get_redis_connection
+
+        client = get_redis_connection("default")
         keys = [key.decode() for key in client.scan_iter(match="*form-token*")]
     else:
         keys = list(cache._cache)

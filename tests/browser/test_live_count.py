@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from signatures.services import signature_confirm
+from signatures.services.signing import signature_confirm
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from signatures.services import signatures_anonymise_closed
+from signatures.services.retention import signatures_anonymise_closed
 
 
 class Command(BaseCommand):

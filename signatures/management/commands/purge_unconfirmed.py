@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from signatures.services import signatures_purge_unconfirmed
+from signatures.services.retention import signatures_purge_unconfirmed
 
 
 class Command(BaseCommand):

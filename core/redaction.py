@@ -7,17 +7,14 @@ screenshots) and are kept by other rules, so they get none of what the
 privacy page promises to delete.
 """
 
-import hashlib
-import hmac
 import ipaddress
 import logging
-import os
 import re
 import traceback
 
 from gunicorn.glogging import Logger as GunicornBaseLogger
 
-from signatures.net import unmapped_ip
+from core.net import ip_hash_in_logs
 
 # Local parts without "/", "=", "?" and quotes, which in logs mostly belong
 # to the path, query string or Python repr around an address. Each pattern
@@ -46,22 +43,6 @@ _ESCAPES = re.compile(r"%(?:40|3a)", re.IGNORECASE)
 MAX_LENGTH = 8192
 
 
-def _key() -> bytes:
-    try:
-        from django.conf import settings
-
-        return settings.SECRET_KEY.encode()
-    except Exception:  # before Django is configured (gunicorn's master)
-        return os.environ.get("SECRET_KEY", "").encode()
-
-
-def hashed_ip(address: str) -> str:
-    # An IPv4 client seen through an IPv6 socket ("::ffff:203.0.113.5") is
-    # the same client, and hashes the same, as "203.0.113.5".
-    digest = hmac.new(_key(), unmapped_ip(address).encode(), hashlib.sha256).hexdigest()
-    return f"ip-{digest[:12]}"
-
-
 def _is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
@@ -78,7 +59,7 @@ def _ip(match: re.Match) -> str:
     if not _is_ip(bare) and bare.count(":") == 1:
         bare, port = bare.split(":")
         suffix = f":{port}{suffix}"
-    return hashed_ip(bare) + suffix if _is_ip(bare) else candidate
+    return ip_hash_in_logs(bare) + suffix if _is_ip(bare) else candidate
 
 
 def redact(text: str) -> str:

@@ -6,8 +6,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
-from config.health import database_answers, healthz
-from config.views import service_unavailable
+from core.health import database_answers, healthz
+from core.views import service_unavailable
 
 logger = logging.getLogger(__name__)
 

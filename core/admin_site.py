@@ -1,6 +1,5 @@
 import unicodedata
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import UsernameField
 from django.http import HttpRequest, JsonResponse
@@ -11,11 +10,8 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from config.views import same_origin_referrer
-
-
-def _setting(name: str):
-    return lambda group, request: getattr(settings, name)
+from core.ratelimits import rate_setting
+from core.views import same_origin_referrer
 
 
 def _account(group: str, request) -> str:
@@ -48,7 +44,7 @@ class PetitionAdminSite(admin.AdminSite):
     @method_decorator(
         ratelimit(
             key="ip",
-            rate=_setting("ADMIN_LOGIN_RATE"),
+            rate=rate_setting("ADMIN_LOGIN_RATE"),
             method="POST",
             group="admin-login-ip",
         )
@@ -57,7 +53,7 @@ class PetitionAdminSite(admin.AdminSite):
         account_limit = {
             "group": "admin-login-account",
             "key": _account,
-            "rate": _setting("ADMIN_LOGIN_RATE_PER_ACCOUNT"),
+            "rate": rate_setting("ADMIN_LOGIN_RATE_PER_ACCOUNT"),
             "method": "POST",
         }
         if request.method == "POST" and is_ratelimited(
