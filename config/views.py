@@ -51,8 +51,3 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response
-
-
-def hello(request: HttpRequest) -> HttpResponse:
-    """The benchmark's yardstick: the whole middleware stack, no work."""
-    return HttpResponse("Hello", content_type="text/plain")
