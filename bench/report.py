@@ -107,9 +107,29 @@ def report(
         f"\nTargets (issue 14), against the bare hello's {hello['rps']:,.0f} req/s "
         f"and {_cpu_ms(hello, ('app',)):.2f} ms of CPU a request in this run"
     )
-    print(f"{'':<52} {'figure':>22} {'target':>8}")
+    print(f"{'':<50} {'figure':>18} {'target':>8}")
     for what, figure, target, met in targets:
-        print(f"{what:<52} {figure:>22} {target:>8}  {'PASS' if met else 'MISS'}")
+        print(f"{what:<50} {figure:>18} {target:>8}  {'PASS' if met else 'MISS'}")
+    if "proxy-page" in results:
+        renders = _page_renders(results["proxy-page"])
+        print(
+            "  page requests that reached the app during proxy-page, per language: "
+            + ", ".join(f"{lang} {n}" for lang, n in renders.items())
+            + (
+                f"; cache period: s-maxage or max-age {period} s"
+                if period
+                else f"; the page may not be kept by a shared cache ({cache_control})"
+            )
+        )
+    if "app-hello" in results and "proxy-sign" in results:
+        # The issue's hand measurement (13 ms against 0.87 ms, about 15x) took
+        # the app's own hello as the yardstick: the same ratio, for comparison.
+        sign = _cpu_ms(results["proxy-sign"], ("app", "postgres", "redis"))
+        app_hello = _cpu_ms(results["app-hello"], ("app", "postgres", "redis"))
+        print(
+            f"  sign CPU vs the app's own hello ({app_hello:.2f} ms, all its "
+            f"middleware): {sign / max(app_hello, 1e-9):.1f}x"
+        )
 
     print(_bench_line(results, period, args))
     print(f"command: {command.strip()}")
@@ -134,19 +154,12 @@ def _targets(
             # Cache periods begun during the run, the first one included.
             periods = args.duration // period + 1
             worst = max(renders.values()) / periods
-            figure = f"{worst:.2f} ({periods} x {period} s)"
+            figure = f"{worst:.2f}"
         else:
             worst = float("inf")
-            figure = f"not cacheable ({cache_control})"[:22]
+            figure = "not cacheable"
         targets.append(
-            (
-                "page renders per language per cache period ("
-                + ", ".join(f"{lang} {n}" for lang, n in renders.items())
-                + ")",
-                figure,
-                "<= 1",
-                worst <= 1,
-            )
+            ("page renders per language per cache period", figure, "<= 1", worst <= 1)
         )
     if "page" in results:
         ratio = results["page"]["rps"] / hello["rps"]

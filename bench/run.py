@@ -120,8 +120,9 @@ class Run:
         )
         cpu_after = cpu_seconds(first, more, database=self.database)
         # wrk has exited by now and left /proc: run_wrk measured it.
+        # Never below zero: a PostgreSQL backend that exits takes its count.
         result["cpu"] = {
-            k: cpu_after.get(k, 0) - cpu_before.get(k, 0) for k in CPU_PARTS
+            k: max(0.0, cpu_after.get(k, 0) - cpu_before.get(k, 0)) for k in CPU_PARTS
         }
         if "sign" in name:
             result["stored"] = signature_rows(self.env) - before
