@@ -122,7 +122,7 @@ bench-million: messages
 bench-surge: messages
 	$(SURGE) --duration $(SURGE_DURATION) --connections 64
 
-# Under a minute, for CI: every scenario for 3 s, nginx and two nodes
+# About a minute, for CI: every scenario for 3 s, nginx and two nodes
 # included; fails on any error or lost signature, times nothing.
 bench-smoke: messages
 	$(BIN)/python bench/run.py --duration 3 --connections 8 --check
