@@ -3,6 +3,7 @@ nodes (gunicorn with config/gunicorn.py and production settings), the bare
 hello yardstick (bench/hello), and nginx with deploy/nginx.conf in front of
 the nodes. Used by bench/run.py and bench/surge.py."""
 
+import atexit
 import os
 import re
 import secrets
@@ -145,8 +146,13 @@ def _wait_for(process: subprocess.Popen, url: str, what: str, log: Path) -> None
     sys.exit(f"{what} did not start: {log.read_text(errors='replace')[-2000:]}")
 
 
+# The servers' own logs, read when one fails to start; gone at exit.
+_LOGS = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+atexit.register(shutil.rmtree, _LOGS, ignore_errors=True)
+
+
 def _log_file(name: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix="bench-")) / name
+    return Path(tempfile.mkdtemp(prefix=name, dir=_LOGS)) / name
 
 
 GUNICORN = [PYTHON, "-m", "gunicorn", "-c", "python:config.gunicorn", "config.wsgi"]
