@@ -50,15 +50,10 @@ import django
 django.setup()
 
 from django.db import connection
+from measure import PROFILES, find_py_spy, print_profile
+from stack import drop_database, fresh_database, stop_process
+from surge import MailServer
 
-from bench.run import (
-    PROFILES,
-    drop_database,
-    find_py_spy,
-    fresh_database,
-    print_profile,
-)
-from bench.surge import MailServer, stop_process
 from petition.models import Petition
 from signatures.services.signing import signature_create
 

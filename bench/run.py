@@ -1,466 +1,288 @@
 """The load benchmark: `make bench` (or `make bench-smoke` for CI).
 
-    python bench/run.py [--duration 30] [--connections 64] [--rows 0]
+    python bench/run.py [--duration 20] [--connections 64] [--rows 0]
 
 On this machine: a fresh PostgreSQL database, migrations, optionally --rows
-existing signatures (bench/load_signatures.py), the app under gunicorn with
+existing signatures (bench/load_signatures.py), app nodes under gunicorn with
 config/gunicorn.py and production settings (DEBUG off; only rate limits are
 raised, for this benchmark), Redis as the cache, and the email queue in the
 database. wrk then drives, one after the other:
 
-  hello  a bare Django view under the same stack: this machine's yardstick
-  page   the campaign page (count, progress bar, latest signers, the form)
-  count  the public count endpoint
-  sign   the sign POST, a new valid signer each time (real form, CSRF token,
-         validation, the confirmation email queued)
+  hello        the yardstick: bare Django (bench/hello: one view, no
+               middleware, no database) under gunicorn with 4 sync workers
+  app-hello    the same view behind all of the app's middleware
+               (bench/urls.py), one app node, direct
+  page         the campaign page, in English and French in turn, one node
+  count        the public count endpoint, one node
+  sign         the sign POST, a new valid signer each time (the form as a
+               browser sends it, validation, the confirmation email queued)
+  proxy-page   the campaign page through nginx (deploy/nginx.conf, as
+               shipped) in front of two app nodes sharing PostgreSQL and Redis
+  proxy-count  the count endpoint, the same way
+  proxy-sign   the sign POST, the same way
 
-It prints a table and a final machine-readable BENCH line; with --check it
-exits non-zero on any error or any lost signature (the CI smoke run).
+It prints a table, the CPU each request cost, issue 14's targets with PASS
+or MISS, and a final machine-readable BENCH line; with --check it exits
+non-zero on any error or any lost signature (the CI smoke run).
 
-With --profile SCENARIO, py-spy samples every gunicorn worker while that
-scenario runs (the threads holding the GIL: where the CPU goes) and the run
-prints the share of samples by function; the whole sample is kept in
-bench/profiles/ for a flame graph tool.
+With --profile SCENARIO, py-spy samples every gunicorn worker (of the first
+node, through the proxy) while that scenario runs and the run prints the
+share of samples by function; the whole sample is kept in bench/profiles/.
 """
 
 import argparse
-import collections
 import os
-import re
-import resource
 import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
-SLUG = "no-more-caged-families"
-PORT = int(os.environ.get("BENCH_PORT", "8090"))
-BASE = f"http://127.0.0.1:{PORT}"
-PG = os.environ.get(
-    "BENCH_PG", f"postgres://{os.environ.get('USER', 'root')}@127.0.0.1:5432"
+from measure import (
+    AccessLogs,
+    cpu_seconds,
+    find_py_spy,
+    print_profile,
+    run_wrk,
+    start_profiler,
 )
-DATABASE = os.environ.get("BENCH_DATABASE", "petition_loadbench")
+from report import report
+from stack import (
+    BASE,
+    PORT,
+    SLUG,
+    app_env,
+    ensure_wrk,
+    form_tokens,
+    free_port,
+    fresh_database,
+    signature_rows,
+    start_hello,
+    start_nginx,
+    start_server,
+    start_servers,
+    stop_process,
+)
+
+LANGUAGES = ("en", "fr")
+PAGES = " ".join(f"/{language}/p/{SLUG}/" for language in LANGUAGES)
+SCENARIOS = ["hello", "app-hello", "page", "count", "sign"]
+SCENARIOS += ["proxy-page", "proxy-count", "proxy-sign"]
+CPU_PARTS = ("app", "postgres", "redis", "nginx")
 
 
-def sh(*command: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=ROOT, env=env, check=True, **kwargs)
+class Run:
+    """One scenario after another; what each measured, in `results`."""
 
+    def __init__(
+        self, args: argparse.Namespace, env: dict[str, str], run_id: str
+    ) -> None:
+        self.args = args
+        self.env = env
+        # Each signing run its own addresses (BENCH_RUN_ID in sign.lua): one
+        # signer twice is one row.
+        self.run_id = run_id
+        self.warm_ups = 0
+        self.database = env["DATABASE_URL"].rsplit("/", 1)[1]
+        self.wrk = ensure_wrk()
+        self.py_spy = find_py_spy() if args.profile else ""
+        self.results: dict[str, dict] = {}
+        self.profile: tuple | None = None
 
-def ensure_wrk() -> str:
-    wrk = shutil.which("wrk")
-    if wrk:
-        return wrk
-    print("Installing wrk (Debian package)...", flush=True)
-    sh("apt-get", "install", "-y", "-qq", "wrk", stdout=subprocess.DEVNULL)
-    return shutil.which("wrk") or sys.exit("wrk is not available")
-
-
-def app_env(run_id: str, database: str = DATABASE) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": f"{PG}/{database}",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "CACHE_KEY_PREFIX": f"bench-{run_id}",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback, no TLS proxy
-        "TASKS_BACKEND": "database",
-        "SIGN_RATE_PER_MINUTE": "100000000/m",  # raised for this benchmark only
-        "SIGN_RATE_PER_HOUR": "100000000/h",
-        # wrk replays one form's token for every signing; a crowd of real
-        # visitors each brings their own, so the token's use limit is lifted
-        # (its cache increment is still paid) to measure the ordinary path.
-        "SIGNATURE_FORM_TOKEN_MAX_USES": "1000000000",
-        "BENCHMARK_HELLO_VIEW": "true",
-        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-        "GUNICORN_ACCESSLOG": "",
-        "LOG_LEVEL": "WARNING",
-        # Confirmation emails stay queued (no worker runs): no mail server.
-        "ALLOW_CONSOLE_EMAIL": "true",
-    }
-
-
-def _database_name(env: dict[str, str]) -> str:
-    return env["DATABASE_URL"].rsplit("/", 1)[1]
-
-
-def fresh_database(env: dict[str, str], rows: int) -> None:
-    database = _database_name(env)
-    sh("psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {database}")
-    sh("psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {database}")
-    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
-    # Production settings serve hashed static files from the manifest that
-    # collectstatic writes; a fresh clone has none yet.
-    sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
-    if rows:
-        sh(PYTHON, "bench/load_signatures.py", "--count", str(rows), env=env)
-
-
-def drop_database(env: dict[str, str]) -> None:
-    """Gone, with whatever connections a killed process left behind."""
-    sh(
-        "psql",
-        f"{PG}/postgres",
-        "-qc",
-        f"DROP DATABASE IF EXISTS {_database_name(env)} WITH (FORCE)",
-    )
-
-
-def signature_rows(env: dict[str, str]) -> int:
-    out = sh(
-        "psql",
-        env["DATABASE_URL"],
-        "-Atc",
-        "SELECT count(*) FROM signatures_signature",
-        capture_output=True,
-        text=True,
-    )
-    return int(out.stdout.strip())
-
-
-def start_server(env: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", "python:config.gunicorn", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{BASE}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    sys.exit(f"gunicorn did not start: {server.stderr.read().decode()[-2000:]}")
-
-
-def form_tokens() -> dict[str, str]:
-    """What a browser gets with the form: the CSRF cookie and token, and the
-    signed render time (then waited past the too-fast threshold)."""
-    with urllib.request.urlopen(f"{BASE}/en/p/{SLUG}/sign/", timeout=10) as response:
-        body = response.read().decode()
-        cookie = re.search(r"csrftoken=([^;]+)", response.headers["Set-Cookie"]).group(
-            1
+    def measure(
+        self,
+        name: str,
+        servers: dict[subprocess.Popen, str],
+        url: str,
+        script: str,
+        extra_env: dict[str, str],
+        logs: AccessLogs | None = None,
+    ) -> None:
+        """wrk on `url` for --duration; the CPU used by `servers` (process ->
+        part: app, nginx) and by PostgreSQL and Redis meanwhile."""
+        first = next(iter(servers))
+        more = {process.pid: part for process, part in servers.items()}
+        if "sign" in name:
+            before = signature_rows(self.env)
+        if name == self.args.profile:
+            self.profile = start_profiler(
+                self.py_spy, first.pid, name, self.args.duration
+            )
+        if logs:
+            logs.mark()
+        wrk_env = {**os.environ, **extra_env}
+        cpu_before = cpu_seconds(first, more, database=self.database)
+        result = run_wrk(
+            self.wrk, url, script, self.args.duration, self.args.connections, wrk_env
         )
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
-    rendered = re.search(r'name="rendered_at" value="([^"]+)"', body).group(1)
-    time.sleep(2.5)
-    return {
-        "BENCH_CSRF_COOKIE": cookie,
-        "BENCH_CSRF_TOKEN": token,
-        "BENCH_RENDERED_AT": rendered,
-    }
+        cpu_after = cpu_seconds(first, more, database=self.database)
+        # wrk has exited by now and left /proc: run_wrk measured it.
+        # Never below zero: a PostgreSQL backend that exits takes its count.
+        result["cpu"] = {
+            k: max(0.0, cpu_after.get(k, 0) - cpu_before.get(k, 0)) for k in CPU_PARTS
+        }
+        if "sign" in name:
+            result["stored"] = signature_rows(self.env) - before
+        if logs:
+            time.sleep(0.5)  # the last answers' lines written
+            result["reached_app"] = logs.request_lines()
+        self.results[name] = result
+
+    def wanted(self, name: str) -> bool:
+        return not self.args.only or name in self.args.only
 
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(number) * _UNITS[unit]
-
-
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(
-    server: subprocess.Popen, more: dict[int, str] | None = None
-) -> dict[str, float]:
-    """CPU time used so far by the app (gunicorn and its workers),
-    PostgreSQL, Redis and wrk, from /proc: where a scenario's CPU went.
-    `more` names other processes (pid -> part), counted with their children."""
-    roots = {**(more or {}), server.pid: "app"}
-    used: collections.Counter[str] = collections.Counter()
-    parents: dict[int, int] = {}
-    ticks: dict[int, tuple[str, int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # the process ended
-        pid = int(text.split(" ", 1)[0])
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text[text.rindex(")") + 2 :].split()
-        parents[pid] = int(fields[1])
-        # utime, stime, and those of waited-for children (PostgreSQL's
-        # backends come and go; what they used is added to the postmaster).
-        ticks[pid] = (name, sum(int(f) for f in fields[11:15]))
-    for pid, (name, n) in ticks.items():
-        ancestor = pid
-        while ancestor > 1 and ancestor not in roots:
-            ancestor = parents.get(ancestor, 1)
-        if ancestor in roots:
-            used[roots[ancestor]] += n
-        elif name.startswith("postgres"):
-            used["postgres"] += n
-        elif name.startswith("redis-server"):
-            used["redis"] += n
-        elif name == "wrk":
-            used["wrk"] += n
-    return {k: v / _CLOCK_TICKS for k, v in used.items()}
-
-
-def run_wrk(
-    wrk: str, url: str, script: str, seconds: int, connections: int, env: dict
-) -> dict:
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(
-        [
-            wrk,
-            f"-t{min(4, connections)}",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "--timeout",
-            "10s",
-            "-s",
-            f"bench/{script}",
-            url,
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
-        children_before.ru_utime + children_before.ru_stime
-    )
-    counts = dict(
-        (k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", out.split("BENCH_WRK", 1)[1])
-    )
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
-        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
-        "max": _ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out).group(1)),
-        "errors": counts["status_errors"] + counts["socket_errors"],
-        "requests": counts["requests"],
-        "wrk_cpu": wrk_cpu,
-    }
-
-
-PROFILES = ROOT / "bench" / "profiles"
-
-
-def find_py_spy() -> str:
-    py_spy = shutil.which("py-spy", path=str(Path(PYTHON).parent)) or shutil.which(
-        "py-spy"
-    )
-    return py_spy or sys.exit("--profile needs py-spy (pip install py-spy)")
-
-
-def start_profiler(
-    py_spy: str, pid: int, scenario: str, seconds: int, *, wall: bool = False
-):
-    """py-spy on process `pid` and its children. By default only the threads
-    holding the GIL (where the CPU goes); with `wall`, every thread, waiting
-    or not (where the time goes, for processes that mostly wait)."""
-    PROFILES.mkdir(exist_ok=True)
-    output = PROFILES / f"{scenario}.collapsed"
-    output.unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [
-            py_spy,
-            "record",
-            "--pid",
-            str(pid),
-            "--subprocesses",
-            "--nonblocking",  # never pauses the workers it samples
-            "--idle" if wall else "--gil",
-            "--format",
-            "raw",
-            "--rate",
-            "250",
-            "--duration",
-            str(seconds),
-            "--output",
-            str(output),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return process, output
-
-
-def _function(frame: str) -> str:
-    """'get (django/core/cache/backends/redis.py:123)' -> 'django/core/cache/
-    backends/redis.py:get', so the lines of one function add up."""
-    match = re.fullmatch(r"(.*) \((.*?)(?::\d+)?\)", frame)
-    if not match:
-        return frame
-    name, path = match.groups()
-    for marker in ("site-packages/", "python3.11/", str(ROOT) + "/"):
-        if marker in path:
-            path = path.split(marker, 1)[1]
-    return f"{path}:{name}"
-
-
-def print_profile(
-    output: Path,
-    top: int = 30,
-    *,
-    what: str = "busy worker threads",
-    skip_threads: tuple[str, ...] = (),
-) -> None:
-    """Inclusive share of the samples per function: how much of the busy
-    time was spent in it or in what it called. Samples of threads that
-    started in a function of `skip_threads` are left out."""
-    inclusive: collections.Counter[str] = collections.Counter()
-    own: collections.Counter[str] = collections.Counter()
-    total = 0
-    for line in output.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack:
-            continue
-        # Drop the process/thread frames py-spy puts first.
-        frames = [_function(f) for f in stack.split(";") if " (" in f]
-        if any(start in frames for start in skip_threads):
-            continue
-        n = int(count)
-        total += n
-        for function in set(frames):
-            inclusive[function] += n
-        if frames:
-            own[frames[-1]] += n
-    if not total:
-        print("profile: no samples")
-        return
-    print(f"\nprofile: {total:,} samples of {what} ({output})")
-    print(f"{'incl %':>7} {'self %':>7}  function")
-    for function, n in inclusive.most_common(top):
-        print(
-            f"{100 * n / total:>7.1f} {100 * own[function] / total:>7.1f}  {function}"
+def warm_up(run: Run, base: str, *, sign: bool = False) -> None:
+    """A node just started has every worker's first pages still to render
+    (templates compiled, translations and the database pool opened): a
+    short wrk run on each path first, so the figures are of a warm node."""
+    seconds = 1 if run.args.duration < 10 else 2
+    jobs = [
+        (base, "pages.lua", {"BENCH_PATHS": PAGES}),
+        (f"{base}/p/{SLUG}/count.json", "get.lua", {}),
+    ]
+    if sign:
+        run.warm_ups += 1
+        tokens = form_tokens(base)
+        jobs.append(
+            (
+                f"{base}/en/p/{SLUG}/sign/",
+                "sign.lua",
+                {**tokens, "BENCH_RUN_ID": f"{run.run_id}w{run.warm_ups}"},
+            )
         )
+    for url, script, extra in jobs:
+        wrk_env = {**os.environ, **extra}
+        run_wrk(run.wrk, url, script, seconds, run.args.connections, wrk_env)
+    time.sleep(1)  # what was still in flight is done before anything is counted
+
+
+def direct(run: Run) -> None:
+    """The app-hello, page, count and sign scenarios on one node, no proxy."""
+    # bench/settings.py: the production settings, with the hello view added.
+    node = start_server({**run.env, "DJANGO_SETTINGS_MODULE": "bench.settings"})
+    try:
+        warm_up(run, BASE, sign=run.wanted("sign"))
+        tokens = form_tokens(BASE) | {"BENCH_RUN_ID": f"{run.run_id}d"}
+        for name, url, script, extra in [
+            ("app-hello", f"{BASE}/bench/hello/", "get.lua", {}),
+            ("page", BASE, "pages.lua", {"BENCH_PATHS": PAGES}),
+            ("count", f"{BASE}/p/{SLUG}/count.json", "get.lua", {}),
+            ("sign", f"{BASE}/en/p/{SLUG}/sign/", "sign.lua", tokens),
+        ]:
+            if run.wanted(name):
+                run.measure(name, {node: "app"}, url, script, extra)
+    finally:
+        stop_process(node, 60)
+
+
+def proxied(run: Run, workdir: Path) -> dict[str, str]:
+    """The proxy-* scenarios: nginx in front of two nodes. For the page and
+    the count, each node logs the requests that reach it, to count them;
+    then the nodes are started again without, to sign, as the direct
+    figures are taken. Returns the page's headers through the proxy."""
+    # The client's address is the one nginx puts in X-Forwarded-For.
+    env = {**run.env, "TRUSTED_PROXY_COUNT": "1"}
+    ports = [PORT, free_port()]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    logs = AccessLogs([workdir / f"node-{n}.log" for n in (1, 2)])
+    nodes = []
+    nginx = None
+    try:
+        nodes = start_servers(env, ports, logs.paths)
+        for base in bases:
+            warm_up(run, base)
+        nginx, nginx_port = start_nginx(
+            [f"127.0.0.1:{port}" for port in ports], workdir / "nginx"
+        )
+        proxy = f"http://127.0.0.1:{nginx_port}"
+        # Twice: the second answer shows whether the first was kept.
+        for _ in range(2):
+            with urllib.request.urlopen(f"{proxy}/en/p/{SLUG}/", timeout=10) as page:
+                headers = dict(page.headers)
+        for name, url, script, extra in [
+            ("proxy-page", proxy, "pages.lua", {"BENCH_PATHS": PAGES}),
+            ("proxy-count", f"{proxy}/p/{SLUG}/count.json", "get.lua", {}),
+        ]:
+            if run.wanted(name):
+                servers = {nodes[0]: "app", nodes[1]: "app", nginx: "nginx"}
+                run.measure(name, servers, url, script, extra, logs)
+        if run.wanted("proxy-sign"):
+            for node in nodes:
+                stop_process(node, 60)
+            nodes = start_servers(env, ports)
+            for base in bases:
+                warm_up(run, base, sign=True)
+            tokens = form_tokens(proxy) | {"BENCH_RUN_ID": f"{run.run_id}p"}
+            servers = {nodes[0]: "app", nodes[1]: "app", nginx: "nginx"}
+            url = f"{proxy}/en/p/{SLUG}/sign/"
+            run.measure("proxy-sign", servers, url, "sign.lua", tokens)
+        return headers
+    finally:
+        for process in [nginx, *nodes]:
+            if process is not None:
+                stop_process(process, 60)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=30, help="seconds per scenario")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rows", type=int, default=0, help="signatures loaded first")
     parser.add_argument("--check", action="store_true", help="fail on errors or losses")
     parser.add_argument(
         "--profile",
-        choices=["hello", "page", "count", "sign"],
+        choices=SCENARIOS,
         help="sample the workers with py-spy during this scenario",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SCENARIOS,
+        help="run only these scenarios (hello always runs: the yardstick)",
     )
     args = parser.parse_args()
     command = "python bench/run.py " + " ".join(sys.argv[1:])
 
-    wrk = ensure_wrk()
-    py_spy = find_py_spy() if args.profile else ""
-    cores = len(os.sched_getaffinity(0))
     run_id = secrets.token_hex(3)
     env = app_env(run_id)
+    run = Run(args, env, run_id)
     fresh_database(env, args.rows)
-    server = start_server(env)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-run-"))
+    page_headers: dict[str, str] = {}
     try:
-        tokens = form_tokens()
-        wrk_env = {**os.environ, **tokens, "BENCH_RUN_ID": run_id}
-        scenarios = [
-            ("hello", f"{BASE}/bench/hello/", "get.lua"),
-            ("page", f"{BASE}/en/p/{SLUG}/", "get.lua"),
-            ("count", f"{BASE}/p/{SLUG}/count.json", "get.lua"),
-        ]
-        scenarios.append(("sign", f"{BASE}/en/p/{SLUG}/sign/", "sign.lua"))
-        results = {}
-        profile = None
-        for name, url, script in scenarios:
-            if name == "sign":
-                before = signature_rows(env)
-            if name == args.profile:
-                profile = start_profiler(py_spy, server.pid, name, args.duration)
-            cpu_before = cpu_seconds(server)
-            results[name] = run_wrk(
-                wrk, url, script, args.duration, args.connections, wrk_env
-            )
-            cpu_after = cpu_seconds(server)
-            # wrk has exited by now and left /proc: run_wrk measured it.
-            results[name]["cpu"] = {
-                k: cpu_after.get(k, 0) - cpu_before.get(k, 0)
-                for k in ("app", "postgres", "redis")
-            }
-        stored = signature_rows(env) - before
-        if profile:
-            try:
-                _, profile_errors = profile[0].communicate(timeout=120)
-            except subprocess.TimeoutExpired:
-                profile[0].kill()
-                _, profile_errors = profile[0].communicate()
+        hello_port = free_port()
+        hello = start_hello(hello_port)
+        try:
+            url = f"http://127.0.0.1:{hello_port}/hello/"
+            # Every worker's first request imports what Django imports late.
+            run_wrk(run.wrk, url, "get.lua", 1, args.connections, dict(os.environ))
+            run.measure("hello", {hello: "app"}, url, "get.lua", {})
+        finally:
+            stop_process(hello)
+        if any(run.wanted(name) for name in SCENARIOS[1:5]):
+            direct(run)
+        if any(run.wanted(name) for name in SCENARIOS[5:]):
+            page_headers = proxied(run, workdir)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        if run.profile and run.profile[0].poll() is None:
+            try:
+                run.profile[0].communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                run.profile[0].kill()
+        shutil.rmtree(workdir, ignore_errors=True)
 
-    sign = results["sign"]
-    succeeded = sign["requests"] - sign["errors"]
-    # wrk stops counting when time is up, but requests already sent still
-    # complete: up to one per connection is stored without a counted reply.
-    lost = max(0, succeeded - stored)
-    in_flight = max(0, stored - succeeded)
-    hello_rps = results["hello"]["rps"]
-    errors = sum(r["errors"] for r in results.values())
-
-    print(
-        f"\n{args.rows:,} signatures before the run; {args.connections} connections, "
-        f"{args.duration} s per scenario; {cores} cores"
-    )
-    print(
-        f"{'scenario':<8} {'req/s':>9} {'vs hello':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'max ms':>8} {'errors':>7}"
-    )
-    for name, r in results.items():
-        print(
-            f"{name:<8} {r['rps']:>9.0f} {r['rps'] / hello_rps:>9.2f} {r['p50']:>8.1f} "
-            f"{r['p99']:>8.1f} {r['max']:>8.1f} {r['errors']:>7}"
-        )
-    print(
-        "\nCPU per request, ms (from /proc; "
-        f"{cores} cores x {args.duration} s available per scenario)"
-    )
-    print(
-        f"{'scenario':<8} {'app':>7} {'postgres':>9} {'redis':>7} {'wrk':>7} "
-        f"{'total':>7} {'busy %':>7}"
-    )
-    for name, r in results.items():
-        parts = {**r["cpu"], "wrk": r["wrk_cpu"]}
-        total = sum(parts.values())
-        per = {k: 1000 * v / max(r["requests"], 1) for k, v in parts.items()}
-        busy = 100 * total / (cores * args.duration)
-        print(
-            f"{name:<8} {per['app']:>7.2f} {per['postgres']:>9.2f} "
-            f"{per['redis']:>7.2f} {per['wrk']:>7.2f} "
-            f"{1000 * total / max(r['requests'], 1):>7.2f} {busy:>7.0f}"
-        )
-    print(
-        f"sign: {succeeded:,} successful responses, {stored:,} rows stored, lost {lost} "
-        f"({in_flight} completed after wrk stopped counting)"
-    )
-    print(
-        f"BENCH rows={args.rows} hello_rps={hello_rps:.0f} "
-        f"page_rps={results['page']['rps']:.0f} page_ratio={results['page']['rps'] / hello_rps:.2f} "
-        f"page_p99_ms={results['page']['p99']:.1f} count_rps={results['count']['rps']:.0f} "
-        f"sign_rps={sign['rps']:.0f} sign_ratio={sign['rps'] / hello_rps:.2f} "
-        f"sign_p99_ms={sign['p99']:.1f} errors={errors} lost={lost}"
-    )
-    if profile and profile[1].exists():
-        print_profile(profile[1])
-    elif profile:
+    failed = report(run.results, page_headers, args, command)
+    if run.profile and run.profile[1].exists():
+        print_profile(run.profile[1])
+    elif run.profile:
         # Often ptrace refused (a container without CAP_SYS_PTRACE).
-        print(f"\nprofile: py-spy recorded nothing: {profile_errors.strip()[-500:]}")
-    print(f"command: {command.strip()}")
-    if args.check and (errors or lost or in_flight > args.connections):
+        errors = run.profile[0].stderr.read() if run.profile[0].stderr else ""
+        print(f"\nprofile: py-spy recorded nothing: {errors.strip()[-500:]}")
+    if args.check and failed:
         sys.exit("benchmark smoke run: errors or lost signatures")
 
 

@@ -1,5 +1,6 @@
--- Sign POSTs, each with a new signer: the real form with a real CSRF token
--- and render time (fetched once by bench/run.py and passed in the environment).
+-- Sign POSTs, each with a new signer, sent as a browser sends the form: its
+-- hidden fields and cookies (fetched once by bench/run.py and passed in the
+-- environment), Origin, Referer and the Fetch Metadata headers.
 local threads = {}
 
 function setup(thread)
@@ -8,24 +9,33 @@ function setup(thread)
 end
 
 function init(args)
-  csrf_token = os.getenv("BENCH_CSRF_TOKEN")
-  csrf_cookie = os.getenv("BENCH_CSRF_COOKIE")
-  rendered_at = os.getenv("BENCH_RENDERED_AT")
+  form_fields = os.getenv("BENCH_FORM_FIELDS") or ""
+  cookie = os.getenv("BENCH_COOKIE") or ""
   run_id = os.getenv("BENCH_RUN_ID")
+  origin = wrk.scheme .. "://" .. wrk.headers["Host"]
   counter = 0
 end
 
 function request()
   counter = counter + 1
-  local body = "csrfmiddlewaretoken=" .. csrf_token
-    .. "&rendered_at=" .. rendered_at
-    .. "&full_name=Bench+Signer"
+  local body = "full_name=Bench+Signer"
     .. "&email=b" .. run_id .. "t" .. thread_id .. "n" .. counter .. "%40example.org"
     .. "&country=CA&postal_code=K1A+0B1&website="
-  return wrk.format("POST", nil, {
+  if form_fields ~= "" then
+    body = form_fields .. "&" .. body
+  end
+  local headers = {
     ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "csrftoken=" .. csrf_cookie,
-  }, body)
+    ["Origin"] = origin,
+    ["Referer"] = origin .. wrk.path,
+    ["Sec-Fetch-Site"] = "same-origin",
+    ["Sec-Fetch-Mode"] = "navigate",
+    ["Sec-Fetch-Dest"] = "document",
+  }
+  if cookie ~= "" then
+    headers["Cookie"] = cookie
+  end
+  return wrk.format("POST", nil, headers, body)
 end
 
 function done(summary, latency, requests)

@@ -16,13 +16,13 @@ the database; only rate limits raised), plus, on the same machine:
     the confirmation link in it;
   - simulated signers: for each confirmation email, a new browser opens the
     link, posts the form on that page as a browser does (its CSRF cookie and
-    token, Origin and Referer), follows the redirect, and notes when the
+    token, Origin, Referer and Fetch Metadata), follows the redirect, and notes when the
     confirmation was answered;
   - two visitors watching the public count: count.json and the figure on
     the campaign page, each polled ten times a second.
 
-First wrk drives the bare hello view (the machine's yardstick, as in
-bench/run.py); then wrk signs for `--duration` seconds at the highest rate
+First wrk drives the bare hello yardstick (bench/hello under gunicorn's 4
+sync workers, as in bench/run.py); then wrk signs for `--duration` seconds at the highest rate
 the machine sustains (bench/sign.lua: a new valid signer each request).
 Then the workers drain the queue (for at most `--drain-timeout` seconds).
 
@@ -54,7 +54,6 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -65,25 +64,30 @@ from urllib.parse import urlencode, urlsplit
 
 import psycopg
 import redis
-from run import (
+from measure import (
+    PROFILES,
+    cpu_seconds,
+    find_py_spy,
+    print_profile,
+    run_wrk,
+    start_profiler,
+)
+from stack import (
     BASE,
     DATABASE,
     PORT,
-    PROFILES,
     PYTHON,
     ROOT,
     SLUG,
     app_env,
-    cpu_seconds,
     drop_database,
     ensure_wrk,
-    find_py_spy,
     form_tokens,
+    free_port,
     fresh_database,
-    print_profile,
-    run_wrk,
-    start_profiler,
+    start_hello,
     start_server,
+    stop_process,
 )
 
 SURGE_DATABASE = f"{DATABASE}_surge"
@@ -95,23 +99,6 @@ BROWSER = {
 }
 POLL_SECONDS = 0.1
 INF, NAN = float("inf"), float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
-    """SIGTERM (a graceful stop), then SIGKILL if it is not gone in time."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- The mail server ----------------------------------------------------------
@@ -230,6 +217,9 @@ class Signers:
                     "Origin": f"{url.scheme}://{url.netloc}",
                     # The page's Referrer-Policy is same-origin: the full URL.
                     "Referer": link,
+                    "Sec-Fetch-Site": "same-origin",
+                    "Sec-Fetch-Mode": "navigate",
+                    "Sec-Fetch-Dest": "document",
                 },
             )
             answer = connection.getresponse()
@@ -509,14 +499,20 @@ def main() -> None:
                     start_new_session=True,
                 )
             )
-        hello = run_wrk(
-            wrk,
-            f"{BASE}/bench/hello/",
-            "get.lua",
-            args.hello_duration,
-            args.connections,
-            wrk_env,
-        )
+        # The yardstick, bench/run.py's: bare Django under 4 sync workers.
+        hello_port = free_port()
+        yardstick = start_hello(hello_port)
+        try:
+            hello = run_wrk(
+                wrk,
+                f"http://127.0.0.1:{hello_port}/hello/",
+                "get.lua",
+                args.hello_duration,
+                args.connections,
+                wrk_env,
+            )
+        finally:
+            stop_process(yardstick)
         if any(w.poll() is not None for w in workers):
             sys.exit("an email worker stopped before the surge")
         signers = Signers(mail.links, args.signers)

@@ -385,9 +385,6 @@ RATELIMIT_VIEW = "signatures.views.rate_limited"
 # A cache outage must not stop signing; the limit is a guard, not a gate.
 RATELIMIT_FAIL_OPEN = True
 
-# The load benchmark's yardstick: a bare Django view under the same stack.
-BENCHMARK_HELLO_VIEW = env_bool("BENCHMARK_HELLO_VIEW", False)
-
 # Sign POSTs are a few hundred bytes; the largest body anyone sends us is an
 # email provider's batch of bounce reports (SendGrid's: up to 768 KB). nginx
 # holds every other path to 256 KB (deploy/nginx.conf).

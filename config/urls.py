@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from config import views as bench_views
 from core.views import same_origin_referrer
 from petition import views as petition_views
 from signatures import views as signature_views
@@ -54,6 +53,3 @@ urlpatterns += i18n_patterns(
 )
 
 handler500 = "core.views.server_error"
-
-if settings.BENCHMARK_HELLO_VIEW:
-    urlpatterns.append(path("bench/hello/", bench_views.hello))

@@ -1,6 +1,9 @@
 from django.http import HttpRequest, HttpResponse
+from django.urls import path
 
 
 def hello(request: HttpRequest) -> HttpResponse:
-    """The benchmark's yardstick: the whole middleware stack, no work."""
     return HttpResponse("Hello", content_type="text/plain")
+
+
+urlpatterns = [path("hello/", hello)]
