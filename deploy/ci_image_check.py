@@ -80,7 +80,7 @@ def main() -> int:
     mail.start()
     try:
         check_image(args, database, mail)
-    except Exception:
+    except BaseException:  # SystemExit from expect() too
         for name in CONTAINERS:
             print(f"--- docker logs {name} (last 60 lines)", flush=True)
             run(["docker", "logs", "--tail", "60", name], check=False)
