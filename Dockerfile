@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Production image: gunicorn serving config.wsgi with config/gunicorn.py.
 # gunicorn never faces the internet: a client sending its request a byte at
 # a time holds one of its threads, and a handful starve the site. nginx goes
@@ -14,7 +13,7 @@
 
 # 3.11.10 and later carry the fix for quadratic cookie parsing
 # (CVE-2024-7592); the build stops on a base image without it.
-ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 RUN python -c 'import sys, http.cookies as c; sys.exit(sys.version_info < (3, 11) or not hasattr(c, "_unquote_sub"))'
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \

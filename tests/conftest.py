@@ -33,6 +33,33 @@ hypothesis_settings.register_profile("explore", database=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+# The slow tiers: browsers, load, outages, fuzzing, and servers started in
+# their own processes on a database of their own (the same run whatever the
+# suite's database). `make test` runs them; CI runs them once, on PostgreSQL,
+# and leaves them out of its SQLite run with -m "not slow".
+SLOW_TIERS = (
+    "tests/browser/",
+    "tests/test_load.py",
+    "tests/test_database_outage.py",
+    "tests/test_cache_outage.py",
+    "tests/test_worker_recovery.py",
+    "tests/test_fuzzing.py",
+    "tests/test_proxy.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: a slow tier, run once in CI (on PostgreSQL)"
+    )
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # Marked as each is collected, before -m selects.
+    if item.nodeid.startswith(SLOW_TIERS):
+        item.add_marker(pytest.mark.slow)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright keeps an event loop running in this thread
@@ -58,8 +85,19 @@ def compiled_translations() -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static() -> None:
-    """Pages use hashed static names, as in production: build the manifest once."""
-    call_command("collectstatic", interactive=False, verbosity=0)
+    """Pages use hashed static names, as in production: build the manifest once.
+    Without WhiteNoise's compressed copies (half a second a run): no test
+    reads them, and CI's image build compresses as production does."""
+    from django.conf import settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        },
+    }
+    with override_settings(STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def clear_cache() -> None:
