@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from signatures.counts import petition_stats
+from petition.public import public_stats
 from signatures.emails import EmailKind, build_signature_email
 from signatures.models import ModerationAction, Signature
 from signatures.services import confirmation_resend
@@ -53,7 +53,7 @@ def sign(client, mailoutbox, django_capture_on_commit_callbacks):
 
 
 def _count(petition) -> int:
-    return petition_stats(petition).count
+    return public_stats(petition).count
 
 
 # --- The link in every email ------------------------------------------------
@@ -596,12 +596,12 @@ def test_erasing_takes_the_first_name_off_the_page_at_once(
     client, sign, seed_campaign, django_capture_on_commit_callbacks
 ):
     link = manage_link(sign(show_name_publicly="on"))
-    assert petition_stats(seed_campaign).recent_signers[0][0] == "Jane"
+    assert public_stats(seed_campaign).recent_signers[0][0] == "Jane"
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(link, {"action": "erase"})
 
-    assert petition_stats(seed_campaign).recent_signers == []
+    assert public_stats(seed_campaign).recent_signers == []
 
 
 def test_a_link_signed_with_another_key_is_refused(client, sign):

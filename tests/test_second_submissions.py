@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.management import call_command
 from django.utils import timezone
 
-from signatures.counts import petition_stats
+from petition.public import public_stats
 from signatures.models import HeldSubmission, Signature
 from signatures.normalize import canonical_email
 from tests.conftest import SEED_SLUG
@@ -196,7 +196,7 @@ def counted_at_once(seed_campaign):
 
 
 def _count(petition) -> int:
-    return petition_stats(petition).count
+    return public_stats(petition).count
 
 
 def test_where_signatures_count_at_once_signing_again_reveals_and_changes_nothing(

@@ -1,0 +1,201 @@
+"""What the public sees of a petition: the read model every public page reads.
+
+Its text, footnotes, open state, count, goal and latest signers come from
+one entry per petition in the shared cache (Redis in production), so every
+process and host serves the same figures and an edit shows everywhere at
+once. One rule keeps it true:
+
+- the database is read again at most once per SIGNATURE_COUNT_CACHE_SECONDS
+  (by one request, while the others keep serving the entry they have);
+- an edit to a petition or its footnotes drops its entry (forget), as does
+  a change the running tally cannot carry (a name leaving the latest
+  signers: signatures.counts.recount_on_next_read);
+- a counted signature moves the count at once through the tally
+  (signatures.counts.tally), added to the figure of the last read.
+
+The campaign page, count.json, the widget and the pages after signing
+read only through public_petition / featured_petition and public_stats.
+The page itself is then cached by whatever stands in front of the app
+(nginx, a CDN) for PAGE_CACHE_SECONDS: see petition/views.py.
+"""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from petition.models import Petition
+from signatures.counts import (
+    PetitionStats,
+    confirmations_key,
+    counted_now,
+    entry_key,
+    progress_goal,
+)
+
+# Entries outlive their freshness, so a stale one is served while one
+# request reads the database again.
+_KEPT_FOR = 3600
+_FEATURED_KEY = "public:featured"
+
+
+def _slug_key(slug: str) -> str:
+    return f"public:slug:{slug}"
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    petition: Petition | None
+    count: int
+    signers: list[tuple[str, str]]
+    tally: int  # the running tally when the count was read
+    fresh_until: float
+
+
+def public_url(path: str) -> str:
+    """An absolute link to one of our pages, for pages that are cached and
+    shared (by a proxy, a CDN, another site): always from SITE_URL, never
+    from the Host header or port of whichever request rendered them first."""
+    return settings.SITE_URL + path
+
+
+def _read(petition_id: int, tallied: int) -> _Entry:
+    # The tally was read before the count: a change tallied after that read
+    # may also be in the count, off by one until the next read.
+    petition = (
+        Petition.objects.published()
+        .filter(pk=petition_id)
+        .prefetch_related("footnotes")
+        .first()
+    )
+    count, signers = counted_now(petition_id) if petition else (0, [])
+    entry = _Entry(
+        petition=petition,
+        count=count,
+        signers=signers,
+        tally=tallied,
+        fresh_until=_now() + settings.SIGNATURE_COUNT_CACHE_SECONDS,
+    )
+    cache.set(entry_key(petition_id), entry, _KEPT_FOR)
+    return entry
+
+
+def _entry(petition_id: int) -> tuple[_Entry, int]:
+    """The entry for this petition, read again if stale (by one request at a
+    time), and the running tally."""
+    key = entry_key(petition_id)
+    cached = cache.get_many([key, confirmations_key(petition_id)])
+    entry = cached.get(key)
+    tallied = cached.get(confirmations_key(petition_id), 0)
+    if entry is None or (
+        _now() >= entry.fresh_until and cache.add(f"{key}:reading", 1, 30)
+    ):
+        entry = _read(petition_id, tallied)
+        cache.delete(f"{key}:reading")
+    return entry, tallied
+
+
+def _petition_id(key: str, find) -> int:
+    """A slug (or "featured") to the id of the published petition it names,
+    0 for none; looked up at most once per SIGNATURE_COUNT_CACHE_SECONDS."""
+    petition_id = cache.get(key)
+    if petition_id is None:
+        petition_id = find() or 0
+        cache.set(key, petition_id, settings.SIGNATURE_COUNT_CACHE_SECONDS)
+    return petition_id
+
+
+def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
+    """The published petition at `slug`, as the public sees it: at most
+    SIGNATURE_COUNT_CACHE_SECONDS old, or read now if `fresh`. The instance
+    is shared through the cache: read it, never save it."""
+    petition_id = _petition_id(
+        _slug_key(slug),
+        lambda: (
+            Petition.objects.published()
+            .filter(slug=slug)
+            .values_list("pk", flat=True)
+            .first()
+        ),
+    )
+    if not petition_id:
+        return None
+    if fresh:
+        forget(petition_id)
+    petition = _entry(petition_id)[0].petition
+    if petition is None or petition.slug != slug or not petition.is_published:
+        # Renamed or unpublished since the slug was looked up.
+        cache.delete(_slug_key(slug))
+        return None
+    return petition
+
+
+def featured_petition() -> Petition | None:
+    """The petition the home page shows: the most recently published."""
+    petition_id = _petition_id(
+        _FEATURED_KEY,
+        lambda: getattr(Petition.objects.featured(), "pk", None),
+    )
+    if not petition_id:
+        return None
+    petition = _entry(petition_id)[0].petition
+    if petition is None or not petition.is_published:
+        cache.delete(_FEATURED_KEY)
+        return None
+    return petition
+
+
+def published_or_404(slug: str, *, fresh: bool = False) -> Petition:
+    petition = public_petition(slug, fresh=fresh)
+    if petition is None:
+        raise Http404(_("No petition at this address."))
+    return petition
+
+
+def public_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
+    """The public count, goal and latest public signers: the last read from
+    the database plus what was tallied since, so a signer who just confirmed
+    sees the count include them. A closed petition shows the count it closed
+    with."""
+    entry, tallied = _entry(petition.pk)
+    count = max(0, entry.count + tallied - entry.tally)
+    if not petition.is_open and petition.closed_count is not None:
+        # Frozen when it closed: a withdrawal or an erasure since changes the
+        # rows, not the figure the petition closed with.
+        count = petition.closed_count
+    return PetitionStats(
+        count=count,
+        goal=progress_goal(count, petition.goal),
+        recent_signers=entry.signers[:recent],
+    )
+
+
+def forget(petition_id: int) -> None:
+    """Drop what the public sees of this petition: the next view reads it
+    from the database."""
+    cache.delete_many([entry_key(petition_id), _FEATURED_KEY])
+
+
+def petition_saved(*, instance, using: str, **kwargs) -> None:
+    """An organizer's edit (the petition or a footnote, saved or deleted)
+    shows on the next view, on every host. Dropped again once the save
+    commits: a view in between may read the old row and keep it."""
+    petition_id = getattr(instance, "petition_id", None) or instance.pk
+    slug = getattr(instance, "slug", None)
+
+    def drop() -> None:
+        forget(petition_id)
+        if slug:
+            # A slug just published, or taken by a rename.
+            cache.delete(_slug_key(slug))
+
+    drop()
+    transaction.on_commit(drop, using=using)
