@@ -53,10 +53,13 @@ def _referer_from_here(request: HttpRequest) -> bool:
     return bool(parts.netloc) and _trusted(f"{parts.scheme}://{parts.netloc}", request)
 
 
-def cross_site_refused(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def cross_site_refused(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
     """Refuse a POST that a browser says comes from another site, with the
     CSRF failure page (a 403). Django's test client skips it as it skips
     Django's own check (Client(enforce_csrf_checks=True) does not)."""
+
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if (
