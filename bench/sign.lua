@@ -1,5 +1,5 @@
--- Sign POSTs, each with a new signer: the real form with a real CSRF token
--- and render time (fetched once by bench/run.py and passed in the environment).
+-- Sign POSTs, each with a new signer: the real form as a browser sends it from
+-- the campaign page (its origin, and the time the page's script measured).
 local threads = {}
 
 function setup(thread)
@@ -8,23 +8,21 @@ function setup(thread)
 end
 
 function init(args)
-  csrf_token = os.getenv("BENCH_CSRF_TOKEN")
-  csrf_cookie = os.getenv("BENCH_CSRF_COOKIE")
-  rendered_at = os.getenv("BENCH_RENDERED_AT")
+  origin = os.getenv("BENCH_ORIGIN")
   run_id = os.getenv("BENCH_RUN_ID")
   counter = 0
 end
 
 function request()
   counter = counter + 1
-  local body = "csrfmiddlewaretoken=" .. csrf_token
-    .. "&rendered_at=" .. rendered_at
+  local body = "shown_for=30000"
     .. "&full_name=Bench+Signer"
     .. "&email=b" .. run_id .. "t" .. thread_id .. "n" .. counter .. "%40example.org"
     .. "&country=CA&postal_code=K1A+0B1&website="
   return wrk.format("POST", nil, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "csrftoken=" .. csrf_cookie,
+    ["Sec-Fetch-Site"] = "same-origin",
+    ["Origin"] = origin,
   }, body)
 end
 
