@@ -20,12 +20,15 @@ The page itself is then cached by whatever stands in front of the app
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from petition.models import Petition
@@ -178,6 +181,38 @@ def public_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
     )
 
 
+def _page_key(path: str) -> str:
+    return f"public:page:{path}"
+
+
+def public_page(path: str, render: Callable[[], bytes]) -> bytes:
+    """The campaign page at `path` (its language is in it), rendered at most
+    once per PAGE_CACHE_SECONDS for all processes and hosts, as the proxy in
+    front keeps it: rendering costs several times what serving it from here
+    does, which a request that bypasses the proxy still pays. Asked before
+    the petition itself, so a kept page costs one cache read. Its count is
+    at most PAGE_CACHE_SECONDS old, as the proxy's copy is; an organizer's
+    edit drops it at once (petition_saved)."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return render()
+    page = cache.get(_page_key(path))
+    if page is None:
+        page = render()
+        cache.set(_page_key(path), page, settings.PAGE_CACHE_SECONDS)
+    return page
+
+
+def _page_paths(slug: str) -> list[str]:
+    """Every address the campaign page of `slug` may be kept under: its own
+    and the home page's (it may be the featured one), in each language."""
+    paths = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            paths.append(reverse("petition:detail", kwargs={"slug": slug}))
+            paths.append(reverse("petition:featured"))
+    return paths
+
+
 def forget(petition_id: int) -> None:
     """Drop what the public sees of this petition: the next view reads it
     from the database."""
@@ -188,14 +223,21 @@ def petition_saved(*, instance, using: str, **kwargs) -> None:
     """An organizer's edit (the petition or a footnote, saved or deleted)
     shows on the next view, on every host. Dropped again once the save
     commits: a view in between may read the old row and keep it."""
-    petition_id = getattr(instance, "petition_id", None) or instance.pk
-    slug = getattr(instance, "slug", None)
+    if isinstance(instance, Petition):
+        petition_id, slug = instance.pk, instance.slug
+    else:  # a footnote
+        petition_id = instance.petition_id
+        slug = (
+            Petition.objects.filter(pk=petition_id)
+            .values_list("slug", flat=True)
+            .first()
+        )
 
     def drop() -> None:
         forget(petition_id)
         if slug:
-            # A slug just published, or taken by a rename.
-            cache.delete(_slug_key(slug))
+            # A slug just published, or taken by a rename; its pages.
+            cache.delete_many([_slug_key(slug), *map(_page_key, _page_paths(slug))])
 
     drop()
     transaction.on_commit(drop, using=using)

@@ -1,7 +1,10 @@
+from collections.abc import Callable
+
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import translate_url
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -13,6 +16,7 @@ from petition.markup import plain_summary, render_campaign
 from petition.models import FootnoteText, Petition
 from petition.public import (
     featured_petition,
+    public_page,
     public_stats,
     public_url,
     published_or_404,
@@ -23,11 +27,26 @@ from signatures.forms import SignatureForm
 OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 
 
-def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
+def _petition_page(request: HttpRequest, find: Callable[[], Petition]) -> HttpResponse:
     """The campaign page: the same bytes for every visitor of a language (no
     CSRF token, no time stamp, no cookie; the sign form is guarded by its
     request headers instead, see signatures/crossorigin.py), so any cache
     in front of the app may keep it and serve it to everyone."""
+    page = public_page(request.path, lambda: _render_petition_page(request, find()))
+    response = HttpResponse(page)
+    # Browsers ask again each time (max-age=0); a shared cache keeps the page
+    # for PAGE_CACHE_SECONDS and serves it a while longer as it fetches anew.
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=settings.PAGE_CACHE_SECONDS,
+        stale_while_revalidate=settings.PAGE_STALE_SECONDS,
+    )
+    return response
+
+
+def _render_petition_page(request: HttpRequest, petition: Petition) -> bytes:
     text = petition.text()
     footnotes = [
         FootnoteText(footnote, footnote.text_in(text.language))
@@ -38,8 +57,7 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
         text.why_important,
         frozenset(footnote.number for footnote in footnotes),
     )
-    response = render(
-        request,
+    return render_to_string(
         "petition/detail.html",
         {
             "petition": petition,
@@ -55,30 +73,24 @@ def _petition_page(request: HttpRequest, petition: Petition) -> HttpResponse:
             "stats": public_stats(petition),
             "form": SignatureForm(),
         },
-    )
-    # Browsers ask again each time (max-age=0); a shared cache keeps the page
-    # for PAGE_CACHE_SECONDS and serves it a while longer as it fetches anew.
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=0,
-        s_maxage=settings.PAGE_CACHE_SECONDS,
-        stale_while_revalidate=settings.PAGE_STALE_SECONDS,
-    )
-    return response
+        request,
+    ).encode()
 
 
 @require_safe
 def featured(request: HttpRequest) -> HttpResponse:
-    petition = featured_petition()
-    if petition is None:
-        raise Http404(_("No petition has been published yet."))
-    return _petition_page(request, petition)
+    def find() -> Petition:
+        petition = featured_petition()
+        if petition is None:
+            raise Http404(_("No petition has been published yet."))
+        return petition
+
+    return _petition_page(request, find)
 
 
 @require_safe
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return _petition_page(request, published_or_404(slug))
+    return _petition_page(request, lambda: published_or_404(slug))
 
 
 @require_safe

@@ -48,11 +48,13 @@ def test_campaign_page_is_the_same_bytes_for_two_different_visitors(url):
 def test_campaign_page_may_be_kept_by_any_cache_and_sets_no_cookie(
     client, settings, url
 ):
+    settings.PAGE_CACHE_SECONDS = 5
+    settings.PAGE_STALE_SECONDS = 30
+
     response = client.get(url, secure=True)
 
     assert response["Cache-Control"] == (
-        f"public, max-age=0, s-maxage={settings.PAGE_CACHE_SECONDS}, "
-        f"stale-while-revalidate={settings.PAGE_STALE_SECONDS}"
+        "public, max-age=0, s-maxage=5, stale-while-revalidate=30"
     )
     assert not response.cookies
     assert "Set-Cookie" not in response.headers
@@ -68,6 +70,61 @@ def test_campaign_page_is_served_from_the_read_model_without_a_query(
 
     with django_assert_num_queries(0):
         assert client.get(PAGE_URL).status_code == 200
+
+
+def test_campaign_page_is_rendered_once_per_period_for_every_visitor(
+    settings, monkeypatch
+):
+    import petition.views
+
+    settings.PAGE_CACHE_SECONDS = 60
+    renders = []
+    real = petition.views._render_petition_page
+    monkeypatch.setattr(
+        petition.views,
+        "_render_petition_page",
+        lambda *args: renders.append(1) or real(*args),
+    )
+
+    pages = {Client().get(PAGE_URL).content for _ in range(3)}
+    french = Client().get(f"/fr/p/{SEED_SLUG}/").content
+
+    assert len(pages) == 1
+    assert french not in pages
+    assert len(renders) == 2  # once in English, once in French
+
+
+def test_a_counted_signature_shows_on_a_kept_page_within_the_period(
+    client, seed_campaign, settings, django_capture_on_commit_callbacks
+):
+    import time
+
+    from signatures.services import signature_confirm
+    from tests.factories import SignatureFactory
+
+    settings.PAGE_CACHE_SECONDS = 1
+    pending = SignatureFactory(petition=seed_campaign, pending=True)
+
+    def shown() -> str:
+        page = parse_page(client.get(PAGE_URL).content.decode())
+        return page.all("progress")[0].attrs["value"]
+
+    before = shown()
+    with django_capture_on_commit_callbacks(execute=True):
+        signature_confirm(signature=pending)
+    time.sleep(1.1)
+
+    assert (before, shown()) == ("0", "1")
+
+
+def test_an_edit_shows_at_once_on_a_kept_page(client, seed_campaign, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    client.get(PAGE_URL)
+
+    seed_campaign.title_en = "A title edited a moment ago"
+    seed_campaign.save()
+
+    assert "A title edited a moment ago" in client.get(PAGE_URL).content.decode()
 
 
 def test_an_edit_shows_on_the_next_page_view(client, seed_campaign):
