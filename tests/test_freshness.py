@@ -153,3 +153,25 @@ def test_redis_counter_still_counts_where_redis_allows_no_scripts(caplog):
         assert "refused a Lua script" in caplog.text
     finally:
         redis.close()
+
+
+@pytest.mark.django_db
+def test_only_a_published_open_petition_takes_signatures_as_the_database_has_it(
+    seed_campaign,
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from petition.services import petition_takes_signatures
+
+    def takes(**changes) -> bool:
+        Petition.objects.filter(pk=seed_campaign.pk).update(**changes)
+        return petition_takes_signatures(seed_campaign)
+
+    now = timezone.now()
+    assert takes(is_open=True, published_at=now - timedelta(seconds=1))
+    assert not takes(is_open=False)
+    assert not takes(is_open=True, published_at=now + timedelta(minutes=1))
+    assert not takes(published_at=None)
+    assert takes(published_at=now - timedelta(days=1))

@@ -279,3 +279,16 @@ def test_the_signers_resend_form_still_needs_its_csrf_token(browser_client):
     )
 
     assert response.status_code == 403
+
+
+def test_a_logged_in_organizer_gets_the_same_page_with_no_vary_on_cookie(
+    client, admin_user
+):
+    anonymous = Client().get(PAGE_URL)
+    client.force_login(admin_user)
+
+    organizer = client.get(PAGE_URL)
+
+    assert organizer.content == anonymous.content
+    assert "Vary" not in organizer.headers
+    assert not organizer.cookies
