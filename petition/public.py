@@ -106,7 +106,7 @@ def _entry(petition_id: int) -> tuple[_Entry, int]:
     return entry, tallied
 
 
-def _petition_id(key: str, find) -> int:
+def _petition_id(key: str, find: Callable[[], int | None]) -> int:
     """A slug (or "featured") to the id of the published petition it names,
     0 for none; looked up at most once per SIGNATURE_COUNT_CACHE_SECONDS."""
     petition_id = cache.get(key)
@@ -114,6 +114,15 @@ def _petition_id(key: str, find) -> int:
         petition_id = find() or 0
         cache.set(key, petition_id, settings.SIGNATURE_COUNT_CACHE_SECONDS)
     return petition_id
+
+
+def _shown(entry: _Entry, tallied: int) -> Petition | None:
+    # The instance is this request's own (unpickled from the cache): it
+    # carries the figures read with it, so public_stats makes no second
+    # round trip for them.
+    if entry.petition is not None:
+        entry.petition._public_figures = (entry, tallied)
+    return entry.petition
 
 
 def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
@@ -133,7 +142,7 @@ def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
         return None
     if fresh:
         forget(petition_id)
-    petition = _entry(petition_id)[0].petition
+    petition = _shown(*_entry(petition_id))
     if petition is None or petition.slug != slug or not petition.is_published:
         # Renamed or unpublished since the slug was looked up.
         cache.delete(_slug_key(slug))
@@ -149,7 +158,7 @@ def featured_petition() -> Petition | None:
     )
     if not petition_id:
         return None
-    petition = _entry(petition_id)[0].petition
+    petition = _shown(*_entry(petition_id))
     if petition is None or not petition.is_published:
         cache.delete(_FEATURED_KEY)
         return None
@@ -168,7 +177,8 @@ def public_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
     the database plus what was tallied since, so a signer who just confirmed
     sees the count include them. A closed petition shows the count it closed
     with."""
-    entry, tallied = _entry(petition.pk)
+    figures = getattr(petition, "_public_figures", None)
+    entry, tallied = figures or _entry(petition.pk)
     count = max(0, entry.count + tallied - entry.tally)
     if not petition.is_open and petition.closed_count is not None:
         # Frozen when it closed: a withdrawal or an erasure since changes the
