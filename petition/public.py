@@ -19,13 +19,14 @@ The page itself is then cached by whatever stands in front of the app
 (nginx, a CDN) for PAGE_CACHE_SECONDS: see petition/views.py.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import translation
@@ -39,6 +40,8 @@ from signatures.counts import (
     entry_key,
     progress_goal,
 )
+
+logger = logging.getLogger(__name__)
 
 # Entries outlive their freshness, so a stale one is served while one
 # request reads the database again.
@@ -101,7 +104,15 @@ def _entry(petition_id: int) -> tuple[_Entry, int]:
     if entry is None or (
         _now() >= entry.fresh_until and cache.add(f"{key}:reading", 1, 30)
     ):
-        entry = _read(petition_id, tallied)
+        try:
+            entry = _read(petition_id, tallied)
+        except DatabaseError:
+            if entry is None:
+                raise  # nothing to show: the friendly 503
+            # The database is away: the public sees what it saw, and one
+            # request tries again when the claim expires, in 30 s.
+            logger.warning("Public figures of petition %s kept: no database", key)
+            return entry, tallied
         cache.delete(f"{key}:reading")
     return entry, tallied
 
@@ -129,6 +140,8 @@ def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
     """The published petition at `slug`, as the public sees it: at most
     SIGNATURE_COUNT_CACHE_SECONDS old, or read now if `fresh`. The instance
     is shared through the cache: read it, never save it."""
+    if len(slug) > Petition._meta.get_field("slug").max_length:
+        return None  # no petition has it; nor should the cache hold it
     petition_id = _petition_id(
         _slug_key(slug),
         lambda: (
@@ -203,8 +216,8 @@ def public_page(path: str, render: Callable[[], bytes]) -> bytes:
     the petition itself, so a kept page costs one cache read. Its count is
     at most PAGE_CACHE_SECONDS old, as the proxy's copy is; an organizer's
     edit drops it at once (petition_saved)."""
-    if not settings.PAGE_CACHE_SECONDS:
-        return render()
+    if not settings.PAGE_CACHE_SECONDS or len(path) > 200:
+        return render()  # an address that long names no petition: a 404
     page = cache.get(_page_key(path))
     if page is None:
         page = render()

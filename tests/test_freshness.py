@@ -175,3 +175,25 @@ def test_only_a_published_open_petition_takes_signatures_as_the_database_has_it(
     assert not takes(is_open=True, published_at=now + timedelta(minutes=1))
     assert not takes(published_at=None)
     assert takes(published_at=now - timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_while_the_database_is_away_the_public_sees_what_it_saw(
+    client, seed_campaign, monkeypatch
+):
+    from django.db import OperationalError
+
+    from petition import public
+
+    now = [1000.0]
+    monkeypatch.setattr(public, "_now", lambda: now[0])
+    assert client.get(COUNT_URL).json()["open"] is True
+
+    def away(*args):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(public, "counted_now", away)
+    now[0] += 3600  # long stale: it would be read again
+
+    assert client.get(COUNT_URL).status_code == 200
+    assert client.get(f"/en/p/{SEED_SLUG}/").status_code == 200
