@@ -4,9 +4,10 @@ import re
 
 from django.core.management import call_command
 
-# What a browser sends with the sign form from the campaign page (Django's
-# test client skips the cross-site check unless enforce_csrf_checks=True).
-SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"}
+# Django's test client skips the sign form's cross-site check, as it skips
+# Django's own CSRF check, unless made with enforce_csrf_checks=True
+# (tests/test_shared_page.py); servers the tests start get the headers a
+# browser sends (tests/servers.py Visitor).
 
 
 def form_data(**overrides: str) -> dict[str, str]:
