@@ -337,27 +337,25 @@ PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default=DEFAULT_FROM_EM
 SIGNATURE_CONFIRMATION_MAX_AGE = env_int(
     "SIGNATURE_CONFIRMATION_MAX_AGE", 7 * 24 * 3600, minimum=60
 )
-# A signing form sent back sooner than this after it was shown, later than
-# SIGNATURE_FORM_MAX_AGE, or with a render-time token already used more than
-# SIGNATURE_FORM_TOKEN_MAX_USES times looks automated. Such a signature is
-# kept pending (its emailed link counts it, where the petition would have
-# counted it at once) and marked for review: a person whose browser filled
-# the form in an instant, or who left the page open overnight, still signs.
+# A signing form sent back sooner than this after the page was shown (as
+# the visitor's browser measured it: signatures/forms.py) looks automated.
+# Such a signature is kept pending (its emailed link counts it, where the
+# petition would have counted it at once) and marked for review: a person
+# whose browser filled the form in an instant still signs.
 SIGNATURE_MIN_FILL_SECONDS = env_int("SIGNATURE_MIN_FILL_SECONDS", 2)
-SIGNATURE_FORM_MAX_AGE = env_int("SIGNATURE_FORM_MAX_AGE", 6 * 3600, minimum=60)
-# One token serves every form a process shows in the same quarter second: a
-# busy page hands it to many people at once, so the allowance is generous.
-SIGNATURE_FORM_TOKEN_MAX_USES = env_int("SIGNATURE_FORM_TOKEN_MAX_USES", 50, minimum=1)
 # How often the count and latest signers are taken afresh from the database.
 # In between, confirmations, invalidations and erasures are tallied as they
 # happen, so the count moves at once; a recount corrects anything the tally
 # missed (signatures changed outside the app, a cache restart).
 SIGNATURE_COUNT_CACHE_SECONDS = env_int("SIGNATURE_COUNT_CACHE_SECONDS", 15, minimum=1)
-# How long a rendered campaign page, and the petition behind every public
-# page, are reused in each process: the count on the page is at most this
-# old, and an organizer's edit shows on the other hosts within it. Signing
-# always asks the database whether the petition is still open.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 1)
+# How long a shared cache in front of the app (nginx, a CDN) may keep the
+# campaign page (s-maxage), and how much longer it may serve it while it
+# fetches it anew (stale-while-revalidate). An edit or a counted signature
+# shows on the page within PAGE_CACHE_SECONDS under steady traffic, and
+# within both added after a quiet spell. Signing always asks the database
+# whether the petition is still open.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 5)
+PAGE_STALE_SECONDS = env_int("PAGE_STALE_SECONDS", 30)
 # Emails about one address per hour (repeat signing, resend requests).
 SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR = env_int(
     "SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR", 3, minimum=1

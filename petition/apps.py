@@ -10,7 +10,7 @@ class PetitionConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from petition.models import Footnote, Petition
-        from petition.services import petition_saved
+        from petition.public import petition_saved
 
         for model in (Petition, Footnote):
             post_save.connect(petition_saved, sender=model)

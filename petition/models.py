@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -76,12 +77,16 @@ MARKDOWN_HELP = _(
 
 
 class PetitionQuerySet(models.QuerySet["Petition"]):
-    def published(self) -> "PetitionQuerySet":
-        return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
+    def published(self, *, at: datetime | None = None) -> "PetitionQuerySet":
+        """The one rule for "public": a publication time that has passed (now,
+        or `at`). Petition.is_published asks the same of one loaded row."""
+        return self.filter(
+            published_at__isnull=False, published_at__lte=at or timezone.now()
+        )
 
-    def taking_signatures(self) -> "PetitionQuerySet":
+    def taking_signatures(self, *, at: datetime | None = None) -> "PetitionQuerySet":
         """Published and open: signatures, confirmations and links go only here."""
-        return self.published().filter(is_open=True)
+        return self.published(at=at).filter(is_open=True)
 
     def featured(self) -> "Petition | None":
         """The petition the home page shows: the most recently published."""

@@ -1,17 +1,15 @@
-"""The public count of a petition: counted by the database now and then,
-moved at once by a running tally of changes since."""
+"""The counting half of the public read model (petition/public.py): the
+count read from the database now and then, moved at once by a running tally
+of changes since."""
 
-import time
 from contextlib import suppress
 from dataclasses import dataclass
 from math import floor, log10
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
-from petition.models import Petition
 from signatures.models import PROVINCES, Signature
 from signatures.normalize import first_name
 
@@ -61,17 +59,11 @@ def progress_goal(count: int, goal: int) -> int:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
-# Kept well past their freshness, so a stale value can be served while one
-# process refreshes it.
-_STALE_FOR = 3600
-
-
-def _stats_key(petition_id: int) -> str:
-    return f"signatures:stats:{petition_id}"
-
-
-def _now() -> float:
-    return time.time()
+def entry_key(petition_id: int) -> str:
+    """Where petition/public.py keeps what the public sees of a petition,
+    count included: named here so a change the tally cannot carry can drop
+    it (recount_on_next_read) without importing the read model."""
+    return f"public:petition:{petition_id}"
 
 
 def tally_after_commit(
@@ -92,10 +84,10 @@ def tally_after_commit(
         )
 
 
-def _compute_stats(
-    petition: Petition, recent: int
-) -> tuple[int, list[tuple[str, str]]]:
-    counted = Signature.objects.counted().filter(petition=petition)
+def counted_now(petition_id: int, recent: int = 5) -> tuple[int, list[tuple[str, str]]]:
+    """The count and the latest public signers (first name, province), as
+    the database has them now: what petition/public.py reads now and then."""
+    counted = Signature.objects.counted().filter(petition_id=petition_id)
     rows = (
         counted.filter(show_name_publicly=True)
         .order_by("-confirmed_at")
@@ -104,47 +96,8 @@ def _compute_stats(
     return counted.count(), [(first_name(name), province) for name, province in rows]
 
 
-def petition_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
-    """The public count and latest public signers, at most a few seconds old.
-
-    Counted by the database at most once per SIGNATURE_COUNT_CACHE_SECONDS:
-    when the cached figures go stale, one request recounts while the others
-    keep serving the stale ones. Confirmations since the last count are added
-    from a tally, so a signer who just confirmed sees the count include them.
-    A closed petition shows the count it closed with.
-    """
-    stats_key = _stats_key(petition.pk)
-    tally_key = confirmations_key(petition.pk)
-    cached = cache.get_many([stats_key, tally_key])
-    entry = cached.get(stats_key)
-    tallied = cached.get(tally_key, 0)
-    if entry is None or (
-        _now() >= entry["fresh_until"] and cache.add(f"{stats_key}:recount", 1, 30)
-    ):
-        # Read the tally first: a change tallied after this read may also be
-        # in the count below, off by one until the next recount.
-        count, signers = _compute_stats(petition, recent)
-        entry = {
-            "count": count,
-            "signers": signers,
-            "tally": tallied,
-            "fresh_until": _now() + settings.SIGNATURE_COUNT_CACHE_SECONDS,
-        }
-        cache.set(stats_key, entry, _STALE_FOR)
-        cache.delete(f"{stats_key}:recount")
-    count = max(0, entry["count"] + tallied - entry["tally"])
-    if not petition.is_open and petition.closed_count is not None:
-        # Frozen when it closed: a withdrawal or an erasure since changes the
-        # rows, not the figure the petition closed with.
-        count = petition.closed_count
-    return PetitionStats(
-        count=count,
-        goal=progress_goal(count, petition.goal),
-        recent_signers=entry["signers"],
-    )
-
-
 def recount_on_next_read(petition_id: int) -> None:
-    """Drop the cached figures, so the next page view counts afresh: for a
-    change the tally cannot carry, such as a name leaving the latest signers."""
-    cache.delete(_stats_key(petition_id))
+    """Drop what the public sees of this petition, so the next page view
+    counts afresh: for a change the tally cannot carry, such as a name
+    leaving the latest signers."""
+    cache.delete(entry_key(petition_id))

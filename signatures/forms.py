@@ -1,13 +1,8 @@
-import contextlib
-import hashlib
 import re
-import time
 from functools import lru_cache
 
 from django import forms
 from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.forms import BoundField
 from django.forms.utils import flatatt
 from django.utils.html import format_html
@@ -41,95 +36,32 @@ _GENERIC_TLDS = (
 _LOOKS_LIKE_A_LINK = re.compile(
     rf"(?i:https?:|www\.)|/|\.[a-z]{{2,}}\b|\.[A-Z]{{2}}\b|(?i:\.(?:{_GENERIC_TLDS})\b)"
 )
-_RENDERED_AT_SALT = "signatures.form.rendered-at"
 
 
-def _now() -> float:
-    return time.time()
+def shown_for_review(shown_for: str) -> str:
+    """Why a sign form's timing looks automated ("" if it does not).
 
-
-# (made at, token): one signature serves every form shown in the same
-# quarter second, a precision the too-fast check does not need.
-_recent_rendered_at: tuple[float, str] = (0.0, "")
-_RENDERED_AT_REUSE_SECONDS = 0.25
-
-
-def rendered_at_token() -> str:
-    """A signed note of when the form was shown, to spot instant submissions."""
-    global _recent_rendered_at
-    now = _now()
-    made_at, token = _recent_rendered_at
-    if not made_at <= now < made_at + _RENDERED_AT_REUSE_SECONDS:
-        # The moment the first of these forms was shown: a form is taken for
-        # at most a quarter second older than it is, never younger, so no
-        # person is ever taken for a bot by it.
-        made_at = now
-        token = signing.dumps(made_at, salt=_RENDERED_AT_SALT)
-        _recent_rendered_at = (made_at, token)
-    return token
-
-
-def rendered_at_forget() -> None:
-    global _recent_rendered_at
-    _recent_rendered_at = (0.0, "")
-
-
-def _rendered_at(token: str) -> float:
-    """When the form was shown; BadSignature if the token is not ours, its
-    subclass SignatureExpired once it is older than SIGNATURE_FORM_MAX_AGE."""
-    rendered_at = signing.loads(
-        token, salt=_RENDERED_AT_SALT, max_age=settings.SIGNATURE_FORM_MAX_AGE
-    )
-    if not isinstance(rendered_at, int | float):
-        raise signing.BadSignature("not a time")
-    return rendered_at
-
-
-def seconds_since_rendered(token: str) -> float | None:
-    try:
-        return _now() - _rendered_at(token)
-    except signing.BadSignature:
-        return None
-
-
-def _token_uses(token: str) -> int:
-    """Count one more use of this form token; how many so far, in a cache
-    shared by every process, so a bot cannot replay one token forever."""
-    # Keyed by a hash: the key stays short whatever was posted.
-    key = "signatures:form-token-uses:" + hashlib.sha256(token.encode()).hexdigest()
-    with contextlib.suppress(ValueError):
-        # Most uses are of a token already counted: one round trip. None: the
-        # cache is down (django-redis ignores it), which must not mark
-        # everyone for review.
-        return cache.incr(key) or 1
-    # Kept as long as the token is accepted: past that it is expired anyway.
-    if cache.add(key, 1, settings.SIGNATURE_FORM_MAX_AGE):
-        return 1
-    try:
-        return cache.incr(key) or 1  # added by another process meanwhile
-    except ValueError:
-        return 1
-
-
-def rendered_at_review(token: str) -> str:
-    """What is wrong with the form's signed render time, or "" if nothing.
-    Counts the token's use: call once per submission taken."""
-    if not token:
+    The campaign page is the same for everyone (a proxy keeps it), so it
+    cannot carry a time stamp of its own: the page's script writes into the
+    form, as it is sent, how many milliseconds the page had been open
+    (static/js/site.js). Left empty, nothing ran the page's script: a bot
+    posting the form, or a person with scripts off (who confirms by email,
+    as every flagged signer may). Sooner than SIGNATURE_MIN_FILL_SECONDS: a
+    script filling the form, or a person's autofill, likewise. Either way
+    the signature is kept, pending, marked for review; nobody is dropped.
+    Beside it: the hidden field (review_reason) and the per-address rate
+    limits (signatures/views.py).
+    """
+    if not shown_for:
         return Signature.Review.TOKEN_MISSING
     try:
-        rendered_at = _rendered_at(token)
-    except signing.SignatureExpired:
-        # A page left open for hours: a person, most likely, but the token is
-        # no longer proof of a recent page.
-        return Signature.Review.TOKEN_EXPIRED
-    except signing.BadSignature:
+        milliseconds = int(shown_for)
+    except ValueError:
         return Signature.Review.TOKEN_INVALID
-    # Only tokens we signed get a counter: no more keys than forms we made.
-    uses = _token_uses(token)
-    if _now() - rendered_at < settings.SIGNATURE_MIN_FILL_SECONDS:
+    if milliseconds < 0:
+        return Signature.Review.TOKEN_INVALID
+    if milliseconds < settings.SIGNATURE_MIN_FILL_SECONDS * 1000:
         return Signature.Review.TOO_FAST
-    if uses > settings.SIGNATURE_FORM_TOKEN_MAX_USES:
-        return Signature.Review.TOKEN_OVERUSED
     return ""
 
 
@@ -268,12 +200,8 @@ class SignatureForm(forms.Form):
         strip=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    rendered_at = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.fields["rendered_at"].initial = rendered_at_token()
+    # Filled by the page's script as the form is sent (shown_for_review).
+    shown_for = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"]
@@ -339,11 +267,11 @@ class SignatureForm(forms.Form):
 
     def review_reason(self) -> str:
         """Why this submission looks automated ("" if it does not): the
-        hidden field filled, or the form sent back too fast, too late, too
-        often or without its render time. Call once, on a valid form."""
+        hidden field filled, or the form sent without the page's script, or
+        too soon after the page was shown."""
         if self.cleaned_data.get("website"):
             return Signature.Review.HIDDEN_FIELD
-        return rendered_at_review(self.cleaned_data.get("rendered_at", ""))
+        return shown_for_review(self.cleaned_data.get("shown_for", ""))
 
 
 class ResendForm(forms.Form):

@@ -19,9 +19,15 @@ from core.net import client_ip
 from core.ratelimits import rate_setting
 from core.views import same_origin_referrer
 from petition.models import Petition
-from petition.services import petition_published, petition_takes_signatures
-from petition.views import public_url, published_or_404
-from signatures.counts import petition_stats
+from petition.public import (
+    featured_petition,
+    public_petition,
+    public_stats,
+    public_url,
+    published_or_404,
+)
+from petition.services import petition_takes_signatures
+from signatures.crossorigin import cross_site_refused
 from signatures.forms import ResendForm, SignatureForm
 from signatures.normalize import canonical_email, mask_email
 from signatures.services.self_service import (
@@ -76,6 +82,8 @@ def _petition_page(
     )
 
 
+# No CSRF token: the form is on the shared campaign page (signatures/crossorigin.py).
+@cross_site_refused
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(
     key="ip",
@@ -91,8 +99,8 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     form = SignatureForm(request.POST if request.method == "POST" else None)
     signing = request.method == "POST"
     if signing and petition.is_open and not petition_takes_signatures(petition):
-        # Closed or withdrawn a moment ago, by another process: the kept copy
-        # is out of date. Show the petition as it is now.
+        # Closed or withdrawn a moment ago, perhaps on another host: the
+        # public copy is out of date. Show the petition as it is now.
         petition = published_or_404(slug, fresh=True)
     if signing and petition.is_open and form.is_valid():
         data = form.cleaned_data
@@ -124,7 +132,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         "signatures/sign.html",
         petition,
         form=form,
-        stats=petition_stats(petition),
+        stats=public_stats(petition),
     )
 
 
@@ -150,12 +158,12 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         petition = (
             problem.signature.petition
             if expired and problem.signature
-            else petition_published()
+            else featured_petition()
         )
         return _petition_page(
             request,
             "signatures/confirm_invalid.html",
-            petition if petition and petition.is_published else petition_published(),
+            petition if petition and petition.is_published else featured_petition(),
             status=410 if expired else 400,
             expired=expired,
             # A new link for a petition that no longer takes one would not work.
@@ -198,7 +206,7 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
         "signatures/confirmed.html",
         petition,
         share=True,
-        stats=petition_stats(petition),
+        stats=public_stats(petition),
     )
 
 
@@ -222,13 +230,13 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
     group="resend-email",
 )
 def resend(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = petition_published(slug=slug)
+    petition = public_petition(slug)
     if petition is None or not petition_takes_signatures(petition):
         # Closed or unpublished, perhaps a moment ago by another process: a
         # link would confirm nothing, so none is sent, and the page says so.
         # The same page for an address where nothing was ever published, so
         # it tells no one which drafts exist.
-        petition = petition_published(slug=slug, fresh=True)
+        petition = public_petition(slug, fresh=True)
         if petition is None or not petition.is_open:
             return _petition_page(
                 request,
@@ -250,7 +258,7 @@ def _link_not_valid(request: HttpRequest) -> HttpResponse:
     return _petition_page(
         request,
         "signatures/manage_invalid.html",
-        petition_published(),
+        featured_petition(),
         status=404,
     )
 

@@ -12,10 +12,7 @@ from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
 from petition.models import Petition
-from petition.services import petition_published_forget
-from petition.views import rendered_pages_forget
 from signatures import emails
-from signatures.forms import rendered_at_forget
 from tests.backing_services import MailServer
 
 SEED_SLUG = "no-more-caged-families"
@@ -106,9 +103,6 @@ def clear_cache() -> None:
     from django.conf import settings
     from django_redis import get_redis_connection
 
-    rendered_pages_forget()  # rendered pages, private to this process
-    petition_published_forget()  # so is the petition behind them
-    rendered_at_forget()  # and the signed render time shared for a moment
     config = settings.CACHES["default"]
     if "Redis" not in config["BACKEND"]:
         cache.clear()

@@ -1,26 +1,24 @@
 """Helpers for tests that sign the way a browser does."""
 
 import re
-import time
 
-from django.core import signing
 from django.core.management import call_command
 
-from signatures.forms import _RENDERED_AT_SALT
-
-
-def rendered_seconds_ago(seconds: float) -> str:
-    return signing.dumps(time.time() - seconds, salt=_RENDERED_AT_SALT)
+# Django's test client skips the sign form's cross-site check, as it skips
+# Django's own CSRF check, unless made with enforce_csrf_checks=True
+# (tests/test_shared_page.py); servers the tests start get the headers a
+# browser sends (tests/servers.py Visitor).
 
 
 def form_data(**overrides: str) -> dict[str, str]:
-    """A valid signing form, as if filled in by a person over half a minute."""
+    """A valid signing form, as if filled in by a person over half a minute
+    (the page's script says how long the page was open, in milliseconds)."""
     data = {
         "full_name": "Jane Doe",
         "email": "jane@example.org",
         "country": "CA",
         "postal_code": "K1A 0B1",
-        "rendered_at": rendered_seconds_ago(30),
+        "shown_for": "30000",
         "website": "",
     }
     data.update(overrides)

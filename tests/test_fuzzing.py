@@ -167,7 +167,7 @@ SIGN_FIELDS = [
     "wants_updates",
     "show_name_publicly",
     "website",
-    "rendered_at",
+    "shown_for",
 ]
 
 

@@ -10,7 +10,6 @@ every "thank you" a client saw, and no request may have met a server error.
 
 import http.cookiejar
 import random
-import re
 import secrets
 import threading
 import time
@@ -203,14 +202,8 @@ class Browser:
             return error.code, error.headers, error.read().decode()
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, f"no {name} field in the sign form"
-    return match.group(1)
-
-
 def _sign(browser: Browser, signing: Signing, results: Results) -> None:
-    status, _, page = browser.request(SIGN_PATH)
+    status, _, _ = browser.request(SIGN_PATH)
     with results.lock:
         results.statuses[status] += 1
     if status != 200:
@@ -220,8 +213,8 @@ def _sign(browser: Browser, signing: Signing, results: Results) -> None:
     status, headers, _ = browser.request(
         SIGN_PATH,
         {
-            "csrfmiddlewaretoken": _field(page, "csrfmiddlewaretoken"),
-            "rendered_at": _field(page, "rendered_at"),
+            # What the page's script writes as the form is sent.
+            "shown_for": "30000",
             "full_name": signing.full_name,
             "email": signing.email,
             "country": "CA",

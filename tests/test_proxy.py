@@ -288,21 +288,16 @@ def _post_sign_from(source: str, site: dict, forged: str | None = None) -> int:
     host = f"localhost:{site['https_port']}"
     try:
         connection.request("GET", SIGN, headers={"Host": host})
-        page = connection.getresponse()
-        body = page.read().decode()
-        cookie = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie"))[1]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1]
+        connection.getresponse().read()
         headers = {
             "Host": host,
             "Origin": f"https://{host}",
-            "Cookie": f"csrftoken={cookie}",
+            "Sec-Fetch-Site": "same-origin",
             "Content-Type": "application/x-www-form-urlencoded",
         }
         if forged:
             headers["X-Forwarded-For"] = forged
-        connection.request(
-            "POST", SIGN, body=f"csrfmiddlewaretoken={token}&email=", headers=headers
-        )
+        connection.request("POST", SIGN, body="email=", headers=headers)
         reply = connection.getresponse()
         reply.read()
         return reply.status

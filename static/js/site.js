@@ -9,6 +9,18 @@
     summary.focus();
   }
 
+  // The signing form says, as it is sent, how long its page had been open,
+  // by this browser's clock: the page is the same for every visitor (a
+  // proxy keeps it), so it carries no time of its own. Sent without this,
+  // or too soon, a signature waits for its emailed link and is marked for
+  // review (signatures/forms.py); it is never dropped.
+  var shownFor = document.querySelector("input[name=shown_for]");
+  if (shownFor && window.performance) {
+    shownFor.form.addEventListener("submit", function () {
+      shownFor.value = String(Math.round(window.performance.now()));
+    });
+  }
+
   // "Copy link" next to the petition's address on the thank-you pages.
   var button = document.querySelector("[data-copy-target]");
   if (button && navigator.clipboard) {

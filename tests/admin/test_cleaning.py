@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from core.net import ip_hash, ip_hash_in_logs
-from signatures.counts import petition_stats
+from petition.public import public_stats
 from signatures.models import HeldSubmission, ModerationAction, Signature
 from signatures.services.moderation import signatures_erase
 from signatures.services.signing import confirmation_resend
@@ -39,7 +39,7 @@ def test_invalidation_asks_for_a_reason_and_takes_signatures_out_of_the_count(
             "status", "invalidation_reason"
         )
     ) == {("invalidated", "Spam burst")}
-    assert petition_stats(petition).count == 1
+    assert public_stats(petition).count == 1
     record = ModerationAction.objects.get()
     assert (record.kind, record.count, record.performed_by) == (
         "invalidate",

@@ -5,7 +5,7 @@ import re
 
 from django_tasks_db.models import DBTaskResult
 
-from signatures.counts import petition_stats
+from petition.public import public_stats
 from tests.conftest import SEED_SLUG
 
 SIGN = f"/en/p/{SEED_SLUG}/sign/"
@@ -18,7 +18,7 @@ def manage_link(message) -> str:
 
 
 def count_of(petition) -> int:
-    return petition_stats(petition).count
+    return public_stats(petition).count
 
 
 def queued_requests_for_a_new_link() -> list[tuple[int, str]]:
