@@ -7,11 +7,19 @@ once. One rule keeps it true:
 
 - the database is read again at most once per SIGNATURE_COUNT_CACHE_SECONDS
   (by one request, while the others keep serving the entry they have);
+  so is the slug (or "featured") to id lookup that leads to the entry, and
+  both are kept an hour, so while the database is away the public sees
+  what it saw;
 - an edit to a petition or its footnotes drops its entry (forget), as does
   a change the running tally cannot carry (a name leaving the latest
   signers: signatures.counts.recount_on_next_read);
 - a counted signature moves the count at once through the tally
-  (signatures.counts.tally), added to the figure of the last read.
+  (signatures.counts.tally), added to the figure of the last read; a tally
+  lost or behind that read makes the entry stale (_entry).
+
+Entries hold plain values only, under keys that name their format and the
+columns they hold (signatures.counts.cache_format), so a release never
+reads what another left; an unreadable value is a miss.
 
 The campaign page, count.json, the widget and the pages after signing
 read only through public_petition / featured_petition and public_stats.
@@ -22,7 +30,7 @@ The page itself is then cached by whatever stands in front of the app
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,38 +40,47 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from petition.models import Petition
+from petition.models import Footnote, Petition
 from signatures.counts import (
     PetitionStats,
+    cache_format,
     confirmations_key,
     counted_now,
     entry_key,
     progress_goal,
+    tally_baseline,
 )
 
 logger = logging.getLogger(__name__)
 
 # Entries outlive their freshness, so a stale one is served while one
-# request reads the database again.
+# request reads the database again, or while the database is away.
 _KEPT_FOR = 3600
-_FEATURED_KEY = "public:featured"
+# Where the figures read with an entry ride on the instance made from it.
+_FIGURES = "public_figures"
+_FOOTNOTES = "public_footnotes"
 
 
 def _slug_key(slug: str) -> str:
-    return f"public:slug:{slug}"
+    return f"public:{cache_format()}:slug:{slug}"
+
+
+def _featured_key() -> str:
+    return f"public:{cache_format()}:featured"
 
 
 def _now() -> float:
     return time.time()
 
 
-@dataclass(frozen=True)
-class _Entry:
-    petition: Petition | None
-    count: int
-    signers: list[tuple[str, str]]
-    tally: int  # the running tally when the count was read
-    fresh_until: float
+def _cached(keys: list[str]) -> dict[str, Any]:
+    """What the cache holds at `keys`; a value this code cannot read (left
+    by an older or newer release, or damaged) is a miss, never a 500."""
+    try:
+        return cache.get_many(keys)
+    except Exception:  # unpickling raises whatever the stored bytes cause
+        logger.warning("Unreadable public cache entry among %s: read again", keys)
+        return {}
 
 
 def public_url(path: str) -> str:
@@ -73,73 +90,150 @@ def public_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _read(petition_id: int, tallied: int) -> _Entry:
-    # The tally was read before the count: a change tallied after that read
+def _row(instance: Petition | Footnote) -> tuple:
+    return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
+
+
+def _read(petition_id: int) -> dict[str, Any]:
+    """The entry: plain values only (no model instance, no class of ours),
+    so a release that changes a class or adds a column never meets an
+    entry it cannot read (and its new fields change cache_format())."""
+    # The tally is read before the count: a change tallied after that read
     # may also be in the count, off by one until the next read.
-    petition = (
-        Petition.objects.published()
-        .filter(pk=petition_id)
-        .prefetch_related("footnotes")
-        .first()
-    )
+    tallied = tally_baseline(petition_id)
+    petition = Petition.objects.published().filter(pk=petition_id).first()
     count, signers = counted_now(petition_id) if petition else (0, [])
-    entry = _Entry(
-        petition=petition,
-        count=count,
-        signers=signers,
-        tally=tallied,
-        fresh_until=_now() + settings.SIGNATURE_COUNT_CACHE_SECONDS,
-    )
+    entry = {
+        "petition": _row(petition) if petition else None,
+        "footnotes": [_row(f) for f in petition.footnotes.all()] if petition else [],
+        "count": count,
+        "signers": signers,
+        "tally": tallied,
+        "fresh_until": _now() + settings.SIGNATURE_COUNT_CACHE_SECONDS,
+    }
     cache.set(entry_key(petition_id), entry, _KEPT_FOR)
     return entry
 
 
-def _entry(petition_id: int) -> tuple[_Entry, int]:
+def _usable(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and {
+            "petition",
+            "footnotes",
+            "count",
+            "signers",
+            "tally",
+            "fresh_until",
+        }
+        <= entry.keys()
+    )
+
+
+def _entry(petition_id: int, *, fresh: bool = False) -> tuple[dict[str, Any], int]:
     """The entry for this petition, read again if stale (by one request at a
-    time), and the running tally."""
-    key = entry_key(petition_id)
-    cached = cache.get_many([key, confirmations_key(petition_id)])
+    time), and the running tally to add to its count.
+
+    One rule ties the count to the tally: the count shown is the count read
+    plus what was tallied since, and only while the tally is at least what
+    it was at that read. A tally gone (expired, evicted, Redis restarted) or
+    below it (a withdrawal, or a tally started afresh) makes the entry stale:
+    it is read again, and until then the count of the last read is shown."""
+    key, tally_key = entry_key(petition_id), confirmations_key(petition_id)
+    cached = _cached([key, tally_key])
     entry = cached.get(key)
-    tallied = cached.get(confirmations_key(petition_id), 0)
-    if entry is None or (
-        _now() >= entry.fresh_until and cache.add(f"{key}:reading", 1, 30)
+    if not _usable(entry):
+        entry = None
+    tallied = cached.get(tally_key)
+    behind = entry is not None and (
+        not isinstance(tallied, int) or tallied < entry["tally"]
+    )
+    if (
+        entry is None
+        or fresh
+        or (
+            (behind or _now() >= entry["fresh_until"])
+            and cache.add(f"{key}:reading", 1, 30)
+        )
     ):
         try:
-            entry = _read(petition_id, tallied)
+            entry = _read(petition_id)
         except DatabaseError:
             if entry is None:
                 raise  # nothing to show: the friendly 503
             # The database is away: the public sees what it saw, and one
             # request tries again when the claim expires, in 30 s.
             logger.warning("Public figures of petition %s kept: no database", key)
-            return entry, tallied
-        cache.delete(f"{key}:reading")
+        else:
+            cache.delete(f"{key}:reading")
+            return entry, entry["tally"]
+    if behind:
+        return entry, entry["tally"]
     return entry, tallied
 
 
 def _petition_id(key: str, find: Callable[[], int | None]) -> int:
     """A slug (or "featured") to the id of the published petition it names,
-    0 for none; looked up at most once per SIGNATURE_COUNT_CACHE_SECONDS."""
-    petition_id = cache.get(key)
-    if petition_id is None:
-        petition_id = find() or 0
-        cache.set(key, petition_id, settings.SIGNATURE_COUNT_CACHE_SECONDS)
-    return petition_id
+    0 for none. Under the entry's rule: looked up again once it is
+    SIGNATURE_COUNT_CACHE_SECONDS old (by one request at a time), and kept
+    as long as an entry is, so that while the database is away the last id
+    found still leads to the entry kept for it."""
+    found = _cached([key]).get(key)
+    if not (isinstance(found, tuple) and len(found) == 2):
+        found = None
+    if found is None or (_now() >= found[1] and cache.add(f"{key}:reading", 1, 30)):
+        try:
+            petition_id = find() or 0
+        except DatabaseError:
+            if found is None:
+                raise
+            logger.warning("Public address %s kept: no database", key)
+            return found[0]
+        # An address that names nothing is forgotten soon: anyone can make
+        # up as many as they like.
+        kept = _KEPT_FOR if petition_id else settings.SIGNATURE_COUNT_CACHE_SECONDS
+        cache.set(
+            key,
+            (petition_id, _now() + settings.SIGNATURE_COUNT_CACHE_SECONDS),
+            kept,
+        )
+        cache.delete(f"{key}:reading")
+        return petition_id
+    return found[0]
 
 
-def _shown(entry: _Entry, tallied: int) -> Petition | None:
-    # The instance is this request's own (unpickled from the cache): it
-    # carries the figures read with it, so public_stats makes no second
-    # round trip for them.
-    if entry.petition is not None:
-        entry.petition._public_figures = (entry, tallied)
-    return entry.petition
+def _shown(entry: dict[str, Any], tallied: int) -> Petition | None:
+    """This request's own instance, made from the entry's values: it carries
+    its footnotes and the figures read with it, so neither the page nor
+    public_stats makes another round trip for them."""
+    if entry["petition"] is None:
+        return None
+    fields = [f.attname for f in Petition._meta.concrete_fields]
+    petition = Petition.from_db(None, fields, entry["petition"])
+    footnote_fields = [f.attname for f in Footnote._meta.concrete_fields]
+    setattr(
+        petition,
+        _FOOTNOTES,
+        [Footnote.from_db(None, footnote_fields, row) for row in entry["footnotes"]],
+    )
+    setattr(petition, _FIGURES, (entry, tallied))
+    return petition
+
+
+def public_footnotes(petition: Petition) -> list[Footnote]:
+    """The footnotes of a petition the read model gave, in number order."""
+    footnotes = getattr(petition, _FOOTNOTES, None)
+    if footnotes is None:
+        return list(petition.footnotes.all())
+    return footnotes
 
 
 def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
     """The published petition at `slug`, as the public sees it: at most
-    SIGNATURE_COUNT_CACHE_SECONDS old, or read now if `fresh`. The instance
-    is shared through the cache: read it, never save it."""
+    SIGNATURE_COUNT_CACHE_SECONDS old, or read now if `fresh` (for a caller
+    that found the public copy out of date: the copy every process shares
+    is replaced by what was read). The instance is made from cached values:
+    read it, never save it."""
     if len(slug) > Petition._meta.get_field("slug").max_length:
         return None  # no petition has it; nor should the cache hold it
     petition_id = _petition_id(
@@ -153,9 +247,7 @@ def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
     )
     if not petition_id:
         return None
-    if fresh:
-        forget(petition_id)
-    petition = _shown(*_entry(petition_id))
+    petition = _shown(*_entry(petition_id, fresh=fresh))
     if petition is None or petition.slug != slug or not petition.is_published:
         # Renamed or unpublished since the slug was looked up.
         cache.delete(_slug_key(slug))
@@ -166,14 +258,14 @@ def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
 def featured_petition() -> Petition | None:
     """The petition the home page shows: the most recently published."""
     petition_id = _petition_id(
-        _FEATURED_KEY,
+        _featured_key(),
         lambda: getattr(Petition.objects.featured(), "pk", None),
     )
     if not petition_id:
         return None
     petition = _shown(*_entry(petition_id))
     if petition is None or not petition.is_published:
-        cache.delete(_FEATURED_KEY)
+        cache.delete(_featured_key())
         return None
     return petition
 
@@ -190,9 +282,9 @@ def public_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
     the database plus what was tallied since, so a signer who just confirmed
     sees the count include them. A closed petition shows the count it closed
     with."""
-    figures = getattr(petition, "_public_figures", None)
+    figures = getattr(petition, _FIGURES, None)
     entry, tallied = figures or _entry(petition.pk)
-    count = max(0, entry.count + tallied - entry.tally)
+    count = max(0, entry["count"] + tallied - entry["tally"])
     if not petition.is_open and petition.closed_count is not None:
         # Frozen when it closed: a withdrawal or an erasure since changes the
         # rows, not the figure the petition closed with.
@@ -200,29 +292,38 @@ def public_stats(petition: Petition, *, recent: int = 5) -> PetitionStats:
     return PetitionStats(
         count=count,
         goal=progress_goal(count, petition.goal),
-        recent_signers=entry.signers[:recent],
+        recent_signers=[tuple(signer) for signer in entry["signers"][:recent]],
     )
 
 
 def _page_key(path: str) -> str:
-    return f"public:page:{path}"
+    return f"public:{cache_format()}:page:{path}"
 
 
-def public_page(path: str, render: Callable[[], bytes]) -> bytes:
+def public_page(path: str, render: Callable[[], bytes]) -> tuple[bytes, int]:
     """The campaign page at `path` (its language is in it), rendered at most
     once per PAGE_CACHE_SECONDS for all processes and hosts, as the proxy in
     front keeps it: rendering costs several times what serving it from here
     does, which a request that bypasses the proxy still pays. Asked before
-    the petition itself, so a kept page costs one cache read. Its count is
-    at most PAGE_CACHE_SECONDS old, as the proxy's copy is; an organizer's
-    edit drops it at once (petition_saved)."""
+    the petition itself, so a kept page costs one cache read. An organizer's
+    edit drops it at once (petition_saved).
+
+    Returns the page and how many more seconds it may be kept (what a cache
+    in front may still keep it for: together never more than
+    PAGE_CACHE_SECONDS)."""
     if not settings.PAGE_CACHE_SECONDS or len(path) > 200:
-        return render()  # an address that long names no petition: a 404
-    page = cache.get(_page_key(path))
-    if page is None:
-        page = render()
-        cache.set(_page_key(path), page, settings.PAGE_CACHE_SECONDS)
-    return page
+        return render(), settings.PAGE_CACHE_SECONDS  # too long: a 404
+    key = _page_key(path)
+    kept = _cached([key]).get(key)
+    now = _now()
+    if isinstance(kept, tuple) and len(kept) == 2:
+        rendered_at, page = kept
+        left = int(rendered_at + settings.PAGE_CACHE_SECONDS - now)
+        if left > 0:
+            return page, left
+    page = render()
+    cache.set(key, (now, page), settings.PAGE_CACHE_SECONDS)
+    return page, settings.PAGE_CACHE_SECONDS
 
 
 def _page_paths(slug: str) -> list[str]:
@@ -239,7 +340,7 @@ def _page_paths(slug: str) -> list[str]:
 def forget(petition_id: int) -> None:
     """Drop what the public sees of this petition: the next view reads it
     from the database."""
-    cache.delete_many([entry_key(petition_id), _FEATURED_KEY])
+    cache.delete_many([entry_key(petition_id), _featured_key()])
 
 
 def petition_saved(*, instance, using: str, **kwargs) -> None:

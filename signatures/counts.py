@@ -2,6 +2,8 @@
 count read from the database now and then, moved at once by a running tally
 of changes since."""
 
+import functools
+import hashlib
 from contextlib import suppress
 from dataclasses import dataclass
 from math import floor, log10
@@ -10,6 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
+from petition.models import Footnote, Petition
 from signatures.models import PROVINCES, Signature
 from signatures.normalize import first_name
 
@@ -25,7 +28,10 @@ def tally(petition_id: int, delta: int) -> None:
     recount: confirmations up, invalidations and erasures down. The count shown
     is always the last recount plus this tally, so it moves at once."""
     key = confirmations_key(petition_id)
-    cache.add(key, 0, _DAY)
+    if cache.add(key, 0, _DAY):
+        # A tally started afresh (the old one expired or was evicted): the
+        # public count read against the old one cannot be carried by it.
+        cache.delete(entry_key(petition_id))
     with suppress(ValueError):
         cache.incr(key, delta)
         cache.touch(key, _DAY)  # incr on a key that just expired leaves no expiry
@@ -59,11 +65,45 @@ def progress_goal(count: int, goal: int) -> int:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
+def tally_baseline(petition_id: int) -> int:
+    """The running tally now, for a read of the count to be measured from:
+    started at 0 if there is none, and kept at least a day from now, longer
+    than any entry read against it (petition/public.py keeps one an hour)."""
+    key = confirmations_key(petition_id)
+    tallied = cache.get(key)
+    if tallied is None:
+        if cache.add(key, 0, _DAY):
+            return 0
+        tallied = cache.get(key)
+    else:
+        cache.touch(key, _DAY)
+    return tallied if isinstance(tallied, int) else 0
+
+
+# Bumped when what petition/public.py stores changes shape.
+_FORMAT = 2
+
+
+@functools.cache
+def cache_format() -> str:
+    """Part of every key of the public read model: the shape of what it
+    stores, and the columns of a petition and its footnotes, so a release
+    that changes either (a migration adding a column) reads new keys and
+    never an entry an older release left."""
+    columns = [
+        f"{model.__name__}.{field.attname}"
+        for model in (Petition, Footnote)
+        for field in model._meta.concrete_fields
+    ]
+    digest = hashlib.sha256(" ".join(columns).encode()).hexdigest()[:10]
+    return f"{_FORMAT}.{digest}"
+
+
 def entry_key(petition_id: int) -> str:
     """Where petition/public.py keeps what the public sees of a petition,
     count included: named here so a change the tally cannot carry can drop
     it (recount_on_next_read) without importing the read model."""
-    return f"public:petition:{petition_id}"
+    return f"public:{cache_format()}:petition:{petition_id}"
 
 
 def tally_after_commit(
@@ -72,7 +112,7 @@ def tally_after_commit(
     """Tally the counted signatures among `signatures` (confirmed ones, unless
     said otherwise), per petition, once the surrounding change is committed."""
     per_petition = dict(
-        signatures.filter(counted or Q(status=Signature.Status.CONFIRMED))
+        signatures.filter(counted or Signature.COUNTED)
         .order_by()
         .values("petition")
         .annotate(n=Count("pk"))
