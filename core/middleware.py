@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
 from core.health import database_answers, healthz
+from core.http_cache import LANGUAGE_NEUTRAL
 from core.views import service_unavailable
 
 logger = logging.getLogger(__name__)
@@ -96,3 +97,28 @@ class RequestSizeLimitMiddleware:
                 "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."
             )
         return self.get_response(request)
+
+
+class LanguageNeutralMiddleware:
+    """Placed above LocaleMiddleware, so it sees the response after it: a
+    view marked language-neutral (core.http_cache.language_neutral) does not
+    vary on Accept-Language, whatever LocaleMiddleware added for a path
+    outside i18n_patterns."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(response, LANGUAGE_NEUTRAL, False):
+            vary = [
+                field.strip()
+                for field in response.get("Vary", "").split(",")
+                if field.strip() and field.strip().lower() != "accept-language"
+            ]
+            if vary:
+                response["Vary"] = ", ".join(vary)
+            else:
+                del response["Vary"]
+            del response["Content-Language"]
+        return response

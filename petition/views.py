@@ -6,16 +6,16 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import translate_url
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from core.http_cache import language_neutral, shared_cache, shared_cache_headers
 from petition.markup import plain_summary, render_campaign
 from petition.models import FootnoteText, Petition
 from petition.public import (
     featured_petition,
+    public_footnotes,
     public_page,
     public_stats,
     public_url,
@@ -32,16 +32,15 @@ def _petition_page(request: HttpRequest, find: Callable[[], Petition]) -> HttpRe
     CSRF token, no time stamp, no cookie; the sign form is guarded by its
     request headers instead, see signatures/crossorigin.py), so any cache
     in front of the app may keep it and serve it to everyone."""
-    page = public_page(request.path, lambda: _render_petition_page(request, find()))
+    page, left = public_page(
+        request.path, lambda: _render_petition_page(request, find())
+    )
     response = HttpResponse(page)
     # Browsers ask again each time (max-age=0); a shared cache keeps the page
-    # for PAGE_CACHE_SECONDS and serves it a while longer as it fetches anew.
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=0,
-        s_maxage=settings.PAGE_CACHE_SECONDS,
-        stale_while_revalidate=settings.PAGE_STALE_SECONDS,
+    # for what is left of PAGE_CACHE_SECONDS since it was rendered (a copy
+    # kept here is not made younger by passing it on).
+    shared_cache_headers(
+        response, browser=0, shared=left, stale=settings.PAGE_STALE_SECONDS
     )
     return response
 
@@ -50,7 +49,7 @@ def _render_petition_page(request: HttpRequest, petition: Petition) -> bytes:
     text = petition.text()
     footnotes = [
         FootnoteText(footnote, footnote.text_in(text.language))
-        for footnote in petition.footnotes.all()
+        for footnote in public_footnotes(petition)
     ]
     content = render_campaign(
         text.body,
@@ -94,7 +93,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@cache_control(public=True, max_age=2, stale_while_revalidate=30)
+@language_neutral
+@shared_cache(browser=2, stale=30)
 def count_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The public count, for the page's live refresh, embeds and other sites:
     readable from any origin, and cacheable by a CDN for two seconds."""
@@ -105,7 +105,11 @@ def count_json(request: HttpRequest, slug: str) -> JsonResponse:
             "count": stats.count,
             "goal": stats.goal,
             "open": petition.is_open,
-            "url": public_url(petition.get_absolute_url()),
+            # In the site's own language, whatever the visitor's: the
+            # answer is the same for everyone (language_neutral).
+            "url": public_url(
+                translate_url(petition.get_absolute_url(), settings.LANGUAGE_CODE)
+            ),
         }
     )
     response["Access-Control-Allow-Origin"] = "*"
@@ -115,7 +119,7 @@ def count_json(request: HttpRequest, slug: str) -> JsonResponse:
 @require_safe
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
-@cache_control(public=True, max_age=5, stale_while_revalidate=60)
+@shared_cache(browser=5, stale=60)
 def widget(request: HttpRequest, slug: str) -> HttpResponse:
     """The count and a link to sign, for organizers to embed in other sites
     with an <iframe>: the same for every visitor, so a CDN can serve it."""

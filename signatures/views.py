@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from core.http_cache import shared_cache
 from core.net import client_ip
 from core.ratelimits import rate_setting
 from core.views import same_origin_referrer
@@ -83,6 +84,9 @@ def _petition_page(
 
 
 # No CSRF token: the form is on the shared campaign page (signatures/crossorigin.py).
+# Its own pages are the visitor's (a form with errors shows their name and
+# address): no cache keeps them.
+@never_cache
 @cross_site_refused
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(
@@ -138,7 +142,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 # The same for everyone who signed: a CDN may keep it through a surge.
-@cache_control(public=True, max_age=60, stale_while_revalidate=600)
+@shared_cache(browser=60, stale=600)
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return _petition_page(
         request, "signatures/thanks.html", published_or_404(slug), share=True
@@ -231,21 +235,28 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
 )
 def resend(request: HttpRequest, slug: str) -> HttpResponse:
     petition = public_petition(slug)
-    if petition is None or not petition_takes_signatures(petition):
-        # Closed or unpublished, perhaps a moment ago by another process: a
-        # link would confirm nothing, so none is sent, and the page says so.
+    if (
+        petition is not None
+        and petition.is_open
+        and not petition_takes_signatures(petition)
+    ):
+        # Closed or unpublished a moment ago, perhaps by another process: the
+        # public copy is out of date. As `sign` does, the database is asked
+        # only when that copy says open, so a closed petition's page costs
+        # nothing however often it is asked for.
+        petition = public_petition(slug, fresh=True)
+    if petition is None or not petition.is_open:
+        # A link would confirm nothing, so none is sent, and the page says so.
         # The same page for an address where nothing was ever published, so
         # it tells no one which drafts exist.
-        petition = public_petition(slug, fresh=True)
-        if petition is None or not petition.is_open:
-            return _petition_page(
-                request,
-                "signatures/confirm_closed.html",
-                petition,
-                status=200 if petition else 404,
-                unpublished=petition is None,
-                from_resend=True,
-            )
+        return _petition_page(
+            request,
+            "signatures/confirm_closed.html",
+            petition,
+            status=200 if petition else 404,
+            unpublished=petition is None,
+            from_resend=True,
+        )
     form = ResendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         confirmation_resend(petition=petition, email=form.cleaned_data["email"])
@@ -332,7 +343,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_safe
-@cache_control(public=True, max_age=300, stale_while_revalidate=3600)
+@shared_cache(browser=300, stale=3600)
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(
         request,

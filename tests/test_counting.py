@@ -171,9 +171,24 @@ def test_count_endpoint_is_public_cacheable_json(client, seed_campaign):
         "url": f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/",
     }
     assert response["Access-Control-Allow-Origin"] == "*"
-    assert "stale-while-revalidate=30" in response["Cache-Control"]
-    assert "public" in response["Cache-Control"]
+    assert response["Cache-Control"] == "public, max-age=2, s-maxage=2"
+    # A CDN may serve it stale while it fetches it anew; a browser may not.
+    assert "stale-while-revalidate=30" in response["CDN-Cache-Control"]
     assert "Set-Cookie" not in response
+
+
+def test_count_endpoint_does_not_vary_on_the_visitors_language(client, seed_campaign):
+    url = f"/p/{SEED_SLUG}/count.json"
+
+    responses = [
+        client.get(url, headers={"Accept-Language": language})
+        for language in ("fr-CA,fr;q=0.9", "en-US,en;q=0.5")
+    ]
+
+    assert responses[0].content == responses[1].content
+    for response in responses:
+        assert "accept-language" not in response.get("Vary", "").lower()
+        assert "Content-Language" not in response
 
 
 def test_count_endpoint_hides_unpublished_petitions(client):
