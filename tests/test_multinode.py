@@ -226,7 +226,7 @@ def test_signatures_confirmed_through_either_node_are_counted_by_both(
     Petition.objects.filter(slug=SEED_SLUG).update(requires_confirmation=True)
     first, second = two_nodes()
     before = shown_count(first)
-    # Both nodes now hold the count, each in its own process as well.
+    # Both nodes read it from the one shared entry (petition/public.py).
     assert shown_count(second) == before
     assert sign(first, "ada@example.org") == 302
     assert sign(second, "grace@example.org") == 302

@@ -322,3 +322,24 @@ def test_a_logged_in_organizer_gets_the_same_page_with_no_vary_on_cookie(
     assert organizer.content == anonymous.content
     assert "Vary" not in organizer.headers
     assert not organizer.cookies
+
+
+def test_a_referer_from_a_trusted_subdomain_is_accepted_as_its_origin_would_be(
+    browser_client, settings
+):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.org"]
+
+    trusted = browser_client.post(
+        SIGN_URL,
+        form_data(),
+        headers={"Referer": "https://www.example.org/campaign"},
+        secure=True,
+    )
+    plain_http = browser_client.post(
+        SIGN_URL,
+        form_data(email="other@example.org"),
+        headers={"Referer": "http://www.example.org/campaign"},
+        secure=True,
+    )
+
+    assert (trusted.status_code, plain_http.status_code) == (302, 403)
