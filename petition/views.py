@@ -21,6 +21,7 @@ from petition.public import (
     public_url,
     published_or_404,
 )
+from signatures.form_clock import issued_token
 from signatures.forms import SignatureForm
 
 # Link previews name the audience's locale: Canadian English and French.
@@ -105,6 +106,9 @@ def count_json(request: HttpRequest, slug: str) -> JsonResponse:
             "count": stats.count,
             "goal": stats.goal,
             "open": petition.is_open,
+            # When the sign form was shown, for its timing check: the page is
+            # the same for everyone, so its script fetches this as it loads.
+            "issued": issued_token(),
             # In the site's own language, whatever the visitor's: the
             # answer is the same for everyone (language_neutral).
             "url": public_url(

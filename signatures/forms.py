@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from email_validator import EmailNotValidError, validate_email
 
+from signatures.form_clock import issued_review
 from signatures.models import Signature
 from signatures.normalize import (
     FORMULA_STARTS,
@@ -202,6 +203,9 @@ class SignatureForm(forms.Form):
     )
     # Filled by the page's script as the form is sent (shown_for_review).
     shown_for = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Filled by the page's script as the page loads, from count.json
+    # (signatures/form_clock.py); sent back unchanged after a form error.
+    issued = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"]
@@ -268,10 +272,14 @@ class SignatureForm(forms.Form):
     def review_reason(self) -> str:
         """Why this submission looks automated ("" if it does not): the
         hidden field filled, or the form sent without the page's script, or
-        too soon after the page was shown."""
+        too soon after the page was shown: by the server's clock (the
+        issued time), then by the browser's (shown_for), which is precise
+        where the issued time may be two seconds old."""
         if self.cleaned_data.get("website"):
             return Signature.Review.HIDDEN_FIELD
-        return shown_for_review(self.cleaned_data.get("shown_for", ""))
+        return issued_review(self.cleaned_data.get("issued", "")) or shown_for_review(
+            self.cleaned_data.get("shown_for", "")
+        )
 
 
 class ResendForm(forms.Form):

@@ -120,7 +120,7 @@ class Signature(models.Model):
 
         TOO_FAST = "too_fast", _("too fast")
         HIDDEN_FIELD = "hidden_field", _("hidden field filled")
-        TOKEN_MISSING = "token_missing", _("form token missing")
+        TOKEN_MISSING = "token_missing", _("page script did not run")
         TOKEN_INVALID = "token_invalid", _("form token invalid")
         TOKEN_EXPIRED = "token_expired", _("form token expired")
         TOKEN_OVERUSED = "token_overused", _("form token used too often")

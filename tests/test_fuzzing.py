@@ -168,6 +168,7 @@ SIGN_FIELDS = [
     "show_name_publicly",
     "website",
     "shown_for",
+    "issued",
 ]
 
 

@@ -2,9 +2,13 @@
 review, never thanked and dropped: a person whose browser filled it in an
 instant confirms it from their inbox like anyone else."""
 
+import time
+
 import pytest
+from django.core import signing
 
 from petition.public import public_stats
+from signatures.form_clock import issued_token
 from signatures.models import Signature
 from tests.conftest import SEED_SLUG
 from tests.factories import PetitionFactory
@@ -29,6 +33,24 @@ SUSPICIOUS = {
     "not a number": ({"shown_for": "soon"}, "token_invalid"),
     "a negative time": ({"shown_for": "-5000"}, "token_invalid"),
     "a huge number": ({"shown_for": "9" * 5000}, "token_invalid"),
+    # issued is the signed time count.json gave the page's script as the
+    # page loaded: the server's own clock, which the browser cannot set.
+    "issued a moment ago": ({"issued": lambda: issued_token()}, "too_fast"),
+    "issued 1.5 s ago": (
+        {"issued": lambda: issued_token(at=time.time() - 1.5)},
+        "too_fast",
+    ),
+    "issued time empty": ({"issued": ""}, "token_missing"),
+    "issued time absent": ({"issued": None}, "token_missing"),
+    "issued time made up": ({"issued": str(int(time.time() * 1000))}, "token_invalid"),
+    "issued time signed for something else": (
+        {"issued": lambda: signing.dumps(int((time.time() - 60) * 1000))},
+        "token_invalid",
+    ),
+    "issued time reused after two days": (
+        {"issued": lambda: issued_token(at=time.time() - 2 * 24 * 3600)},
+        "token_expired",
+    ),
 }
 
 
@@ -73,8 +95,17 @@ def test_suspicious_submission_is_kept_pending_marked_and_emailed(
         # Left open for three days: a time stamp would have expired.
         {"shown_for": str(3 * 24 * 3600 * 1000)},
         {"website": ""},
+        {"issued": lambda: issued_token(at=time.time() - 2.5)},
+        {"issued": lambda: issued_token(at=time.time() - 3600)},
     ],
-    ids=["after 2 s", "after 10 min", "after 3 days", "hidden field empty"],
+    ids=[
+        "after 2 s",
+        "after 10 min",
+        "after 3 days",
+        "hidden field empty",
+        "issued 2.5 s ago",
+        "issued an hour ago",
+    ],
 )
 def test_a_person_filling_the_form_normally_is_not_marked(sign, overrides):
     sign(**_resolved(overrides))
@@ -182,7 +213,7 @@ def test_organizers_see_and_filter_what_was_marked_for_review(admin_client, sign
 
     everyone = admin_client.get(CHANGELIST).content.decode()
     assert "Marked for review" in everyone
-    assert "form token missing" in everyone
+    assert "page script did not run" in everyone
     assert "hidden field filled" in everyone
     assert names("?review=any") == {"Quick Filler", "Honey Pot"}
     assert names("?review=hidden_field") == {"Honey Pot"}

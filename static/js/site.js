@@ -13,12 +13,52 @@
   // by this browser's clock: the page is the same for every visitor (a
   // proxy keeps it), so it carries no time of its own. Sent without this,
   // or too soon, a signature waits for its emailed link and is marked for
-  // review (signatures/forms.py); it is never dropped.
+  // review (signatures/forms.py); it is never dropped. After a form error
+  // the field comes back with the time already spent on the first page:
+  // that time is added, not replaced, so a person fixing a typo at once is
+  // not taken for a script.
   var shownFor = document.querySelector("input[name=shown_for]");
   if (shownFor && window.performance) {
+    var spentBefore = Number(shownFor.value) || 0;
     shownFor.form.addEventListener("submit", function () {
-      shownFor.value = String(Math.round(window.performance.now()));
+      shownFor.value = String(Math.round(spentBefore + window.performance.now()));
     });
+  }
+
+  // The server's own word on when the form was shown: a signed time from
+  // count.json, fetched as the page loads (signatures/form_clock.py). A form
+  // sent back with errors keeps the time of its first showing. Asked past
+  // the browser's cache, which also brings the count up to date at once.
+  var issued = document.querySelector("input[name=issued]");
+  var progress = document.querySelector("[data-count-url]");
+  var number = progress && progress.querySelector(".progress-count strong");
+  var bar = progress && progress.querySelector("progress");
+  var format = progress && new Intl.NumberFormat(progress.getAttribute("data-locale"));
+
+  function showCount(data) {
+    if (progress && data && data.count >= Number(bar.value)) {
+      number.textContent = format.format(data.count);
+      bar.max = data.goal;
+      bar.value = data.count;
+    }
+  }
+
+  function fetchCount(url, options) {
+    return fetch(url, options)
+      .then(function (response) { return response.ok ? response.json() : null; });
+  }
+
+  if (window.fetch && ((issued && !issued.value) || progress)) {
+    var url = issued ? issued.form.getAttribute("data-issued-url")
+                     : progress.getAttribute("data-count-url");
+    fetchCount(url, { credentials: "omit", cache: "no-cache" })
+      .then(function (data) {
+        if (data && issued && !issued.value && data.issued) {
+          issued.value = data.issued;
+        }
+        showCount(data);
+      })
+      .catch(function () {});
   }
 
   // "Copy link" next to the petition's address on the thank-you pages.
@@ -38,24 +78,16 @@
 
   // Keep the count current while the page is open (it is cached for a few
   // seconds on the server, so this costs the database nothing).
-  var progress = document.querySelector("[data-count-url]");
   if (progress && window.fetch) {
-    var number = progress.querySelector(".progress-count strong");
-    var bar = progress.querySelector("progress");
-    var format = new Intl.NumberFormat(progress.getAttribute("data-locale"));
     window.setInterval(function () {
       if (document.hidden) {
         return;
       }
-      fetch(progress.getAttribute("data-count-url"), { credentials: "omit" })
-        .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (data) {
-          if (data && data.count >= Number(bar.value)) {
-            number.textContent = format.format(data.count);
-            bar.max = data.goal;
-            bar.value = data.count;
-          }
-        })
+      // Past the browser's cache too: its copy is at most two seconds
+      // fresh, and a proxy in front keeps the count for everyone anyway.
+      fetchCount(progress.getAttribute("data-count-url"),
+                 { credentials: "omit", cache: "no-cache" })
+        .then(showCount)
         .catch(function () {});
     }, 15000);
   }
