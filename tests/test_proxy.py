@@ -472,6 +472,17 @@ def test_count_json_is_served_from_the_cache_after_the_first_request(site):
     assert _app_saw(site, "GET", COUNT) == before + 1
 
 
+def test_count_json_is_one_cache_entry_whatever_the_visitors_language(site):
+    host = fresh_host()
+
+    french = _https(site, COUNT, host=host, headers={"Accept-Language": "fr-CA,fr"})
+    english = _https(site, COUNT, host=host, headers={"Accept-Language": "en-US"})
+
+    assert (french.status, english.status) == (200, 200)
+    assert "accept-language" not in (french.headers.get("Vary") or "").lower()
+    assert (french.cache, english.cache) == ("MISS", "HIT")
+
+
 def test_concurrent_requests_for_one_key_reach_the_app_once_per_period(site):
     host = fresh_host()
     clients = 20
