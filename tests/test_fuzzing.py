@@ -560,7 +560,13 @@ def test_no_count_request_causes_a_server_error(client, slug, query, method):
 
     _assert_no_server_error(response)
     if response.status_code == 200 and method == "get":
-        assert set(json.loads(response.content)) == {"count", "goal", "open", "url"}
+        assert set(json.loads(response.content)) == {
+            "count",
+            "goal",
+            "open",
+            "url",
+            "issued",
+        }
 
 
 def _as_received(header: str) -> str:
