@@ -167,7 +167,7 @@ def _entry(petition_id: int, *, fresh: bool = False) -> tuple[dict[str, Any], in
         else:
             cache.delete(f"{key}:reading")
             return entry, entry["tally"]
-    if behind:
+    if behind or not isinstance(tallied, int):
         return entry, entry["tally"]
     return entry, tallied
 
