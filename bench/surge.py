@@ -371,9 +371,11 @@ def worker_settings(env: dict[str, str]) -> tuple[str, str]:
             "manage.py",
             "shell",
             "-c",
-            "from django.conf import settings as s; "
-            "print(getattr(s, 'EMAIL_WORKER_THREADS', 1), "
-            "getattr(s, 'EMAIL_MAX_PER_SECOND', None) or 'none')",
+            (
+                "from django.conf import settings as s; "
+                "print(getattr(s, 'EMAIL_WORKER_THREADS', 1), "
+                "getattr(s, 'EMAIL_MAX_PER_SECOND', None) or 'none')"
+            ),
         ],
         cwd=ROOT,
         env=env,
@@ -717,8 +719,10 @@ def main() -> None:
         ("hello, the yardstick", f"{hello['rps']:,.0f} req/s"),
         (
             "signatures/s",
-            f"{sign_rps:,.1f} ({sign_rps / hello['rps']:.2f} of hello; "
-            f"p99 {sign['p99']:.0f} ms)",
+            (
+                f"{sign_rps:,.1f} ({sign_rps / hello['rps']:.2f} of hello; "
+                f"p99 {sign['p99']:.0f} ms)"
+            ),
         ),
         ("signatures stored", f"{stored:,} ({succeeded:,} sign requests answered)"),
         ("emails accepted/s, surge", f"{emails_per_s:,.1f}"),
@@ -774,20 +778,26 @@ def main() -> None:
     rows += [
         (
             "confirmations",
-            f"{len(signers.confirmed):,} of {len(mail.accepted):,} emails "
-            f"({len(signers.errors)} errors)",
+            (
+                f"{len(signers.confirmed):,} of {len(mail.accepted):,} emails "
+                f"({len(signers.errors)} errors)"
+            ),
         ),
         (
             "lost",
-            f"{lost} ({lost_rows} answered but not stored, {lost_emails} stored "
-            f"but neither emailed nor queued; {unsent:,} still queued)",
+            (
+                f"{lost} ({lost_rows} answered but not stored, {lost_emails} stored "
+                f"but neither emailed nor queued; {unsent:,} still queued)"
+            ),
         ),
         ("emails sent twice", f"{duplicates}"),
         ("SMTP sessions opened", f"{mail.sessions:,}"),
         (
             "worker CPU per email",
-            f"{cpu_per_email:.1f} ms (one process: at most "
-            f"{1000 / cpu_per_email if cpu_per_email else INF:,.0f} emails/s)",
+            (
+                f"{cpu_per_email:.1f} ms (one process: at most "
+                f"{1000 / cpu_per_email if cpu_per_email else INF:,.0f} emails/s)"
+            ),
         ),
     ]
     for name, value in rows:

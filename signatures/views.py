@@ -1,5 +1,6 @@
 import logging
 from functools import cache
+from typing import TypedDict
 
 from anymail.exceptions import AnymailAPIError
 from anymail.utils import get_request_basic_auth
@@ -29,6 +30,7 @@ from petition.public import (
 from petition.services import petition_takes_signatures
 from signatures.crossorigin import cross_site_refused
 from signatures.forms import ResendForm, SignatureForm
+from signatures.models import Signature
 from signatures.normalize import canonical_email, mask_email
 from signatures.services.self_service import (
     signature_erase_by_signer,
@@ -68,7 +70,7 @@ def _petition_page(
     """A page about one petition, with its text in the visitor's language
     (and, for the pages after signing, the links to share it)."""
     text = petition.text() if petition else None
-    if share:
+    if share and petition is not None and text is not None:
         url = public_url(petition.get_absolute_url())
         context |= {
             "share_url": url,
@@ -157,7 +159,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         expired = isinstance(problem, ExpiredToken)
         petition = (
             problem.signature.petition
-            if expired and problem.signature
+            if isinstance(problem, ExpiredToken) and problem.signature
             else featured_petition()
         )
         return _petition_page(
@@ -263,7 +265,12 @@ def _link_not_valid(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _masked(signature) -> dict[str, str]:
+class _Masked(TypedDict):
+    masked_email: str
+    masked_postal_code: str
+
+
+def _masked(signature: Signature) -> _Masked:
     """An emailed link gets forwarded: the page confirms whose signature it
     is without handing the address and postal code to whoever has it."""
     return {
