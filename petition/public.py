@@ -130,9 +130,10 @@ def _petition_id(key: str, find: Callable[[], int | None]) -> int:
 def _shown(entry: _Entry, tallied: int) -> Petition | None:
     # The instance is this request's own (unpickled from the cache): it
     # carries the figures read with it, so public_stats makes no second
-    # round trip for them.
+    # round trip for them. The attribute is this module's own, added on
+    # purpose to no model field, and read back only by public_stats.
     if entry.petition is not None:
-        entry.petition._public_figures = (entry, tallied)
+        entry.petition._public_figures = (entry, tallied)  # type: ignore[attr-defined]  # noqa: SLF001
     return entry.petition
 
 
@@ -140,7 +141,8 @@ def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
     """The published petition at `slug`, as the public sees it: at most
     SIGNATURE_COUNT_CACHE_SECONDS old, or read now if `fresh`. The instance
     is shared through the cache: read it, never save it."""
-    if len(slug) > Petition._meta.get_field("slug").max_length:
+    longest = Petition._meta.get_field("slug").max_length
+    if longest is not None and len(slug) > longest:
         return None  # no petition has it; nor should the cache hold it
     petition_id = _petition_id(
         _slug_key(slug),
@@ -246,6 +248,7 @@ def petition_saved(*, instance, using: str, **kwargs) -> None:
     """An organizer's edit (the petition or a footnote, saved or deleted)
     shows on the next view, on every host. Dropped again once the save
     commits: a view in between may read the old row and keep it."""
+    slug: str | None
     if isinstance(instance, Petition):
         petition_id, slug = instance.pk, instance.slug
     else:  # a footnote

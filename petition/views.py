@@ -114,7 +114,9 @@ def count_json(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_safe
 @xframe_options_exempt
-@csp_replace({"frame-ancestors": ["*"]})
+# django-csp types a view as taking the request alone; its wrapper passes
+# the URL's arguments (the slug) on.
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]
 @cache_control(public=True, max_age=5, stale_while_revalidate=60)
 def widget(request: HttpRequest, slug: str) -> HttpResponse:
     """The count and a link to sign, for organizers to embed in other sites
