@@ -13,7 +13,7 @@
 
 # 3.11.10 and later carry the fix for quadratic cookie parsing
 # (CVE-2024-7592); the build stops on a base image without it.
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 RUN python -c 'import sys, http.cookies as c; sys.exit(sys.version_info < (3, 11) or not hasattr(c, "_unquote_sub"))'
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \

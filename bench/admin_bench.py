@@ -104,8 +104,10 @@ def main() -> None:
         ),
         (
             "date hierarchy: one day",
-            f"{base}?created_at__day={day.day}&created_at__month={day.month}"
-            f"&created_at__year={day.year}",
+            (
+                f"{base}?created_at__day={day.day}&created_at__month={day.month}"
+                f"&created_at__year={day.year}"
+            ),
         ),
         ("dashboard (cached)", f"/admin/petition/petition/{petition.pk}/dashboard/"),
         ("delivery report", f"/admin/petition/petition/{petition.pk}/report/"),

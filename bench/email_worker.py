@@ -52,7 +52,7 @@ django.setup()
 from django.db import connection
 from measure import PROFILES, find_py_spy, print_profile
 from stack import drop_database, fresh_database, stop_process
-from surge import MailServer
+from surge_actors import MailServer
 
 from petition.models import Petition
 from signatures.services.signing import signature_create

@@ -111,9 +111,9 @@ def run_wrk(
     wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
         children_before.ru_utime + children_before.ru_stime
     )
-    counts = dict(
-        (k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", out.split("BENCH_WRK", 1)[1])
-    )
+    counts = {
+        k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", out.split("BENCH_WRK", 1)[1])
+    }
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),

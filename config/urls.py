@@ -6,7 +6,7 @@ from django.urls import include, path, reverse_lazy
 
 from core.views import same_origin_referrer
 from petition import views as petition_views
-from signatures import views as signature_views
+from signatures import webhooks
 
 # The organizers' header on the password pages too, not "Django administration".
 _ADMIN_HEADER = {
@@ -41,7 +41,7 @@ urlpatterns = [
     # the path Anymail's documentation gives each provider.
     path(
         "anymail/<slug:provider>/tracking/",
-        signature_views.email_tracking_webhook,
+        webhooks.email_tracking_webhook,
         name="email-tracking-webhook",
     ),
 ]

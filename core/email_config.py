@@ -2,15 +2,25 @@
 email providers it can send through (django-anymail), Anymail's settings for
 the one chosen, and the backends that deliver nothing."""
 
+from typing import TypedDict
+
 from django.core.exceptions import ImproperlyConfigured
 
 from core.env import env
+
+
+class EmailProvider(TypedDict):
+    backend: str
+    webhook: str
+    needs: list[str]
+    may_have: list[str]
+
 
 # Each provider's Anymail backend and tracking webhook view (served at
 # /anymail/<provider>/tracking/, for the chosen provider only), the variables
 # it needs, then those it may have, each read from the environment variable
 # of the same name (Anymail's own setting names; Amazon's standard AWS_* ones).
-EMAIL_PROVIDER_CHOICES = {
+EMAIL_PROVIDER_CHOICES: dict[str, EmailProvider] = {
     "amazon_ses": {
         "backend": "anymail.backends.amazon_ses.EmailBackend",
         "webhook": "anymail.webhooks.amazon_ses.AmazonSESTrackingWebhookView",

@@ -69,8 +69,10 @@ class DatabaseOutageMiddleware:
         )
         response = service_unavailable(request)
         # This warning is the record: Django would log the 503 again as an
-        # error, with the path.
-        response._has_been_logged = True
+        # error, with the path. Django's own flag for that (set and read in
+        # django.utils.log.log_response) has no public equivalent, nor a place
+        # in the stubs.
+        response._has_been_logged = True  # type: ignore[attr-defined]  # noqa: SLF001
         return response
 
 

@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import re
 import traceback
+from typing import Any, cast
 
 from gunicorn.glogging import Logger as GunicornBaseLogger
 
@@ -115,7 +116,9 @@ class GunicornLogger(GunicornBaseLogger):
     _URL_ATOMS = ("r", "f", "{referer}i")
 
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
+        # A plain dict at run time, with an atom per request header
+        # ("{referer}i") besides the fixed ones the stubs' TypedDict names.
+        atoms = cast(dict[str, Any], super().atoms(resp, req, environ, request_time))
         atoms["h"] = redact(str(atoms.get("h", "-")))
         for name in self._URL_ATOMS:
             if name in atoms:

@@ -3,18 +3,26 @@ pages whose address is a secret."""
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseServerError,
+)
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import requires_csrf_token
 
 from core.context_processors import site_name
 
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
 
 def same_origin_referrer(
-    view: Callable[..., HttpResponse],
-) -> Callable[..., HttpResponse]:
+    view: Callable[..., _Response],
+) -> Callable[..., _Response]:
     """No referrer at all to another site, the full one to this site: for
     pages whose address carries what no other site may read (a signer's
     confirm or manage link, a password-reset token, an organizer's search
@@ -23,7 +31,7 @@ def same_origin_referrer(
     "Origin: null", which Django's CSRF check refuses."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args, **kwargs) -> _Response:
         response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "same-origin"
         return response

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A stand-in for the official python:3.11-slim-bookworm image, built from
+# A stand-in for the official python:3.11.14-slim-bookworm image, built from
 # Debian's own packages where no image registry can be reached (CI here):
 # bookworm (minbase) with python3 and python3-venv, bookworm-security's
 # updates applied (Debian's python3.11 3.11.2-6+deb12u4 and later carries the
@@ -7,14 +7,17 @@
 # this machine's CA bundle so that pip reaches the package index through
 # whatever TLS-inspecting proxy the machine trusts. About 100 s.
 #
-# Usage: deploy/build_python_base.sh [TAG]   (default python:3.11-slim-bookworm)
-# Needs root, debootstrap and a running Docker engine. Does nothing when an
-# image with that tag is already there (the official one, or an earlier
-# stand-in): the build is from packages, not a cache that could go stale
-# silently, and the Dockerfile checks the cookie fix on whatever base it gets.
+# Usage: deploy/build_python_base.sh [TAG]   (default petition-ci/python-base)
+# Then: docker build --build-arg PYTHON_IMAGE=TAG .
+# Needs root, debootstrap and a running Docker engine. Never tagged as the
+# official image, so no other build on the host takes it for one. The
+# official image is used (under TAG) where a registry answers. Does nothing
+# when TAG is already there: the build is from packages, and the Dockerfile
+# checks the cookie fix on whatever base it gets.
 set -euo pipefail
 
-tag=${1:-python:3.11-slim-bookworm}
+tag=${1:-petition-ci/python-base}
+official=python:3.11.14-slim-bookworm
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 ca_bundle=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
@@ -23,8 +26,9 @@ if docker image inspect "$tag" >/dev/null 2>&1; then
   echo "$tag: already present, kept"
   exit 0
 fi
-if docker pull -q "$tag" >/dev/null 2>&1; then
-  echo "$tag: pulled from the registry"
+if docker pull -q "$official" >/dev/null 2>&1; then
+  docker tag "$official" "$tag"
+  echo "$tag: $official, pulled from the registry"
   exit 0
 fi
 

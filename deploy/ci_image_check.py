@@ -1,7 +1,7 @@
 """CI: build the production image and prove it works, as an operator would run it.
 
-Builds the `python:3.11-slim-bookworm` base from Debian's packages where no
-registry can be reached (deploy/build_python_base.sh), builds the project's
+Builds a stand-in for the `python:3.11.14-slim-bookworm` base from Debian's
+packages where no registry can be reached (deploy/build_python_base.sh), builds the project's
 Dockerfile on it, then runs that image against this machine's PostgreSQL and
 Redis (host network): `migrate`, gunicorn and the email worker in their own
 containers; `/healthz` must answer 200, and one signature must go all the way
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from tests.backing_services import MailServer  # noqa: E402 - after the path is set
 from tests.servers import free_port  # noqa: E402
 
-BASE_IMAGE = "python:3.11-slim-bookworm"
+BASE_IMAGE = "petition-ci/python-base"
 SLUG = "no-more-caged-families"  # the campaign `migrate` loads
 CONTAINERS = ("petition-ci-web", "petition-ci-worker")
 
@@ -68,7 +68,10 @@ def main() -> int:
     # a registry. --network host: pip reaches the package index as this
     # machine does.
     run(
-        ["docker", "build", "--network", "host", "-q", "-t", args.image, str(ROOT)],
+        [
+            *("docker", "build", "--network", "host", "-q", "-t", args.image),
+            *("--build-arg", f"PYTHON_IMAGE={BASE_IMAGE}", str(ROOT)),
+        ],
         env={**os.environ, "DOCKER_BUILDKIT": "0"},
     )
     timings["project image"] = time.monotonic() - started

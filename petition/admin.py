@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from core.admin_site import organizer
 from petition.markup import render_campaign
 from petition.models import (
     TEXT_FIELDS,
@@ -195,7 +196,7 @@ class PetitionAdmin(TranslationAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         # After the footnotes are saved, so the version holds the whole text.
-        petition_version_record(petition=form.instance, user=request.user)
+        petition_version_record(petition=form.instance, user=organizer(request))
 
     @admin.display(description=_("languages"))
     def languages(self, petition: Petition) -> str:

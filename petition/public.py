@@ -234,7 +234,8 @@ def public_petition(slug: str, *, fresh: bool = False) -> Petition | None:
     that found the public copy out of date: the copy every process shares
     is replaced by what was read). The instance is made from cached values:
     read it, never save it."""
-    if len(slug) > Petition._meta.get_field("slug").max_length:
+    longest = Petition._meta.get_field("slug").max_length
+    if longest is not None and len(slug) > longest:
         return None  # no petition has it; nor should the cache hold it
     petition_id = _petition_id(
         _slug_key(slug),
@@ -347,6 +348,7 @@ def petition_saved(*, instance, using: str, **kwargs) -> None:
     """An organizer's edit (the petition or a footnote, saved or deleted)
     shows on the next view, on every host. Dropped again once the save
     commits: a view in between may read the old row and keep it."""
+    slug: str | None
     if isinstance(instance, Petition):
         petition_id, slug = instance.pk, instance.slug
     else:  # a footnote

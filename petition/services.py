@@ -4,9 +4,10 @@ import functools
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -19,11 +20,11 @@ def _normalised(text: str | None) -> str:
     return (text or "").replace("\r\n", "\n").strip()
 
 
-def _snapshot(petition: Petition) -> dict:
+def _snapshot(petition: Petition) -> dict[str, Any]:
     """The whole text in every language. Stripped as the admin's form strips,
     so saving an unchanged text gives the same fingerprint."""
     languages = [code for code, _ in settings.LANGUAGES]
-    snapshot = {
+    snapshot: dict[str, Any] = {
         f"{field}_{language}": _normalised(getattr(petition, f"{field}_{language}"))
         for field in TEXT_FIELDS
         for language in languages
@@ -51,7 +52,7 @@ def content_hash(snapshot: dict) -> str:
 
 
 def petition_version_record(
-    *, petition: Petition, user: AbstractBaseUser | None = None
+    *, petition: Petition, user: User | None = None
 ) -> PetitionVersion:
     """Keep the text as it stands now, if it changed since the last version.
 
@@ -77,7 +78,7 @@ def petition_version_record(
                 petition=petition,
                 number=last + 1,
                 content_hash=digest,
-                created_by=user if user is not None and user.is_authenticated else None,
+                created_by=user,
                 **snapshot,
             )
             Petition.objects.filter(pk=petition.pk).update(current_version=version)
@@ -106,8 +107,8 @@ def _takes_signatures_query(vendor: str) -> tuple[str, tuple[int, int], list]:
     """PetitionQuerySet.taking_signatures() for one row, compiled once to SQL:
     where the moment and the row go among its parameters."""
     query = Petition.objects.taking_signatures(at=_SOME_MOMENT).filter(pk=_SOME_ROW)
-    sql, params = query.values("pk").query.sql_with_params()
-    params = list(params)
+    sql, compiled = query.values("pk").query.sql_with_params()
+    params = list(compiled)
     moment = connection.ops.adapt_datetimefield_value(_SOME_MOMENT)
     return sql, (params.index(moment), params.index(_SOME_ROW)), params
 

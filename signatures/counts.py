@@ -6,6 +6,7 @@ import functools
 import hashlib
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from math import floor, log10
 
 from django.core.cache import cache
@@ -119,9 +120,7 @@ def tally_after_commit(
         .values_list("petition", "n")
     )
     for petition_id, n in per_petition.items():
-        transaction.on_commit(
-            lambda petition_id=petition_id, n=n: tally(petition_id, sign * n)
-        )
+        transaction.on_commit(partial(tally, petition_id, sign * n))
 
 
 def counted_now(petition_id: int, recent: int = 5) -> tuple[int, list[tuple[str, str]]]:

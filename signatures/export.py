@@ -3,15 +3,18 @@
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from signatures.models import PROVINCES, Signature
+from signatures.models import PROVINCES, SignatureQuerySet
 from signatures.normalize import FORMULA_STARTS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def neutralise(value: object) -> str:
@@ -34,13 +37,13 @@ def _date(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _yes_no(value: bool) -> str:
+def _yes_no(value: object) -> str:
     return str(_("yes") if value else _("no"))
 
 
 @dataclass(frozen=True)
 class Column:
-    label: str
+    label: "StrOrPromise"
     field: str
     shown: Callable[[object], str] | None = None
     # Codes shown by name: which table of names, built once per export.
@@ -71,12 +74,13 @@ class _Echo:
 def _formatter(column: Column) -> Callable[[object], str]:
     if column.names is not None:
         table = column.names()
-        return lambda value: table.get(value, value or "")
+        # Codes are strings; no answer is "" or None.
+        return lambda value: table.get(value, value) if isinstance(value, str) else ""
     return column.shown or (lambda value: "" if value is None else str(value))
 
 
 def csv_lines(
-    signatures: QuerySet[Signature],
+    signatures: SignatureQuerySet,
     columns: Iterable[str],
     *,
     on_done: Callable[[int], None] | None = None,

@@ -1,5 +1,6 @@
 import re
 from functools import lru_cache
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -234,8 +235,9 @@ class SignatureForm(forms.Form):
             raise forms.ValidationError(_("Choose your country from the list."))
         return country
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         country = cleaned.get("country")
         postal_code = (cleaned.get("postal_code") or "").strip()
         if country == "CA":

@@ -1,13 +1,9 @@
 import logging
-from functools import cache
+from typing import TypedDict
 
-from anymail.exceptions import AnymailAPIError
-from anymail.utils import get_request_basic_auth
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.crypto import constant_time_compare
-from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +26,7 @@ from petition.public import (
 from petition.services import petition_takes_signatures
 from signatures.crossorigin import cross_site_refused
 from signatures.forms import ResendForm, SignatureForm
+from signatures.models import Signature
 from signatures.normalize import canonical_email, mask_email
 from signatures.services.self_service import (
     signature_erase_by_signer,
@@ -69,7 +66,7 @@ def _petition_page(
     """A page about one petition, with its text in the visitor's language
     (and, for the pages after signing, the links to share it)."""
     text = petition.text() if petition else None
-    if share:
+    if share and petition is not None and text is not None:
         url = public_url(petition.get_absolute_url())
         context |= {
             "share_url": url,
@@ -161,7 +158,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         expired = isinstance(problem, ExpiredToken)
         petition = (
             problem.signature.petition
-            if expired and problem.signature
+            if isinstance(problem, ExpiredToken) and problem.signature
             else featured_petition()
         )
         return _petition_page(
@@ -274,7 +271,12 @@ def _link_not_valid(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _masked(signature) -> dict[str, str]:
+class _Masked(TypedDict):
+    masked_email: str
+    masked_postal_code: str
+
+
+def _masked(signature: Signature) -> _Masked:
     """An emailed link gets forwarded: the page confirms whose signature it
     is without handing the address and postal code to whoever has it."""
     return {
@@ -360,47 +362,3 @@ def rate_limited(request: HttpRequest, exception: Ratelimited) -> HttpResponse:
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
-
-
-@csrf_exempt  # the provider posts, with its credentials and signature
-def email_tracking_webhook(request: HttpRequest, provider: str) -> HttpResponse:
-    """The chosen email provider's tracking webhook, answered by Anymail's
-    own view for it: it checks the webhook secret (and Mailgun's or
-    SendGrid's signature), then signals each event to signatures/bounces.py.
-
-    Only the provider in EMAIL_PROVIDER answers: with all of anymail.urls,
-    every other provider's webhook would answer too, some with a 500 where
-    their keys are missing, and with no provider at all (SMTP) there is no
-    secret to check, so anyone could report any address as bouncing."""
-    if not settings.EMAIL_PROVIDER or provider != settings.EMAIL_PROVIDER:
-        raise Http404
-    # Checked here first as well: Anymail's Amazon SES view reads the body
-    # before the secret, and a forged one would end in a 500.
-    secret = settings.ANYMAIL.get("WEBHOOK_SECRET", "")
-    given = get_request_basic_auth(request) or ""
-    if not (secret and constant_time_compare(given, secret)):
-        response = HttpResponse(status=401)
-        response["WWW-Authenticate"] = 'Basic realm="email provider webhook"'
-        return response
-    try:
-        return _tracking_view(provider)(request)
-    except (
-        AnymailAPIError,
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        AttributeError,
-    ):
-        # Past the secret, but not a payload Anymail's parser for this
-        # provider can read (not JSON, or not shaped as its events): a 400,
-        # not a 500. The database's own errors still give a 5xx, which the
-        # provider retries.
-        logger.warning("Unreadable %s webhook payload", provider, exc_info=True)
-        return HttpResponse(status=400)
-
-
-@cache
-def _tracking_view(provider: str):
-    # Imported on first use: Amazon's brings boto3 in.
-    return import_string(settings.EMAIL_PROVIDERS[provider]["webhook"]).as_view()

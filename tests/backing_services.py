@@ -80,8 +80,10 @@ class DedicatedPostgres:
     """A throwaway cluster in a temporary directory: fsync off, trust auth."""
 
     def __init__(self) -> None:
-        self.bindir = postgres_bindir()
-        self.runner = _postgres_runner()
+        bindir, runner = postgres_bindir(), _postgres_runner()
+        if bindir is None or runner is None:
+            raise RuntimeError(postgres_missing())
+        self.bindir, self.runner = bindir, runner
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="petition-pg-"))
         self.running = False

@@ -22,7 +22,7 @@ DATABASE_QUEUE = {
 }
 TEST_DATA = Path(__file__).parent / "data"
 
-# Fuzzing (tests/test_fuzzing.py) tries the same inputs on every run, so a
+# Fuzzing (tests/fuzzing/) tries the same inputs on every run, so a
 # failure in CI is a failure on every machine; HYPOTHESIS_PROFILE=explore
 # draws new ones. Neither keeps an example database in the working tree.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
@@ -40,7 +40,7 @@ SLOW_TIERS = (
     "tests/test_database_outage.py",
     "tests/test_cache_outage.py",
     "tests/test_worker_recovery.py",
-    "tests/test_fuzzing.py",
+    "tests/fuzzing/",
     "tests/test_proxy.py",
 )
 

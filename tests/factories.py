@@ -6,7 +6,7 @@ from petition.services import petition_version_record
 from signatures.models import HeldSubmission, Signature
 
 
-class PetitionFactory(factory.django.DjangoModelFactory):
+class PetitionFactory(factory.django.DjangoModelFactory[Petition]):
     class Meta:
         model = Petition
 
@@ -21,7 +21,7 @@ class PetitionFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyFunction(timezone.now)
 
 
-class FootnoteFactory(factory.django.DjangoModelFactory):
+class FootnoteFactory(factory.django.DjangoModelFactory[Footnote]):
     class Meta:
         model = Footnote
 
@@ -31,7 +31,7 @@ class FootnoteFactory(factory.django.DjangoModelFactory):
     url = ""
 
 
-class SignatureFactory(factory.django.DjangoModelFactory):
+class SignatureFactory(factory.django.DjangoModelFactory[Signature]):
     class Meta:
         model = Signature
 
@@ -54,7 +54,7 @@ class SignatureFactory(factory.django.DjangoModelFactory):
         pending = factory.Trait(status=Signature.Status.PENDING, confirmed_at=None)
 
 
-class HeldSubmissionFactory(factory.django.DjangoModelFactory):
+class HeldSubmissionFactory(factory.django.DjangoModelFactory[HeldSubmission]):
     """What a later submission typed for the address of `signature`."""
 
     class Meta:

@@ -17,7 +17,7 @@ SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 def sentences(text: str) -> list[str]:
     """Split each line of the seed into sentences, white space folded."""
-    found = []
+    found: list[str] = []
     for line in text.splitlines():
         line = " ".join(line.split())
         found.extend(s for s in re.split(r"(?<=[.?!:])\s+", line) if s)
@@ -289,11 +289,9 @@ def test_pages_carry_a_strict_content_security_policy(client):
     response = client.get("/en/")
 
     policy = response["Content-Security-Policy"]
-    directives = dict(
-        (part.split()[0], part.split()[1:])
-        for part in policy.split(";")
-        if part.strip()
-    )
+    directives = {
+        part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()
+    }
     assert directives["default-src"] == ["'self'"]
     assert directives["script-src"] == ["'self'"]
     assert directives["style-src"] == ["'self'"]

@@ -261,7 +261,7 @@ def test_every_interface_string_is_translated_into_french(tmp_path):
         timeout=120,
     )
 
-    with open(copy / "locale/fr/LC_MESSAGES/django.po", "rb") as po:
+    with (copy / "locale/fr/LC_MESSAGES/django.po").open("rb") as po:
         catalog = read_po(po)
     untranslated = [
         message.id

@@ -19,6 +19,7 @@ import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from email.message import Message
 
 import pytest
 from django.conf import settings as django_settings
@@ -190,7 +191,7 @@ class Browser:
             "Origin": "https://" + urllib.parse.urlsplit(base).netloc,
         }
 
-    def request(self, path: str, data: dict | None = None) -> tuple[int, dict, str]:
+    def request(self, path: str, data: dict | None = None) -> tuple[int, Message, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(
             self.base + path, data=body, headers=self.headers

@@ -16,7 +16,9 @@ CHANGELIST = "/admin/signatures/signature/"
 
 
 def _password_link(out: str) -> str:
-    return re.search(r"https?://[^/\s]+(/admin/password/[^\s]+/)", out)[1]
+    match = re.search(r"https?://[^/\s]+(/admin/password/[^\s]+/)", out)
+    assert match, out
+    return match[1]
 
 
 def test_access_log_holds_no_password_link_and_no_search_terms(tmp_path):

@@ -6,6 +6,7 @@ import shlex
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,7 @@ def make_run_commands(port: int) -> list[str]:
     return result.stdout.splitlines()
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/bin/make"), reason="no make")
+@pytest.mark.skipif(not Path("/usr/bin/make").exists(), reason="no make")
 def test_make_run_on_another_port_serves_there_and_links_there(tmp_path):
     port = free_port()
     [serve] = [line for line in make_run_commands(port) if " runserver " in line]

@@ -213,7 +213,9 @@ def _confirmation_links(mail_server: MailServer, count: int) -> dict[str, str]:
     assert wait_until(lambda: len(mail_server.received) >= count, timeout=30)
     links = {}
     for message in mail_server.received:
-        text = message.get_body(preferencelist=("plain",)).get_content()
+        body = message.get_body(preferencelist=("plain",))
+        assert body, message
+        text = body.get_content()
         match = re.search(r"https?://[^/\s]+(/(?:en|fr)/confirm/\S+/)", text)
         assert match, text
         links[message["To"]] = match[1]

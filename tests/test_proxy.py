@@ -62,6 +62,7 @@ def render_nginx_conf(values: dict[str, str]) -> str:
 def nginx_in_front_of(upstream: str, prefix: Path) -> Iterator[dict[str, int]]:
     """nginx run as the shipped configuration says, under its own prefix;
     yields its HTTP and HTTPS ports."""
+    assert OPENSSL, "needs openssl"
     prefix.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
@@ -238,7 +239,9 @@ def _timed_get(url: str, *, https_port: int | None = None) -> tuple[int, float]:
 
 
 def _get(url: str) -> int:
-    host, path = re.match(r"http://([^/]+)(.*)", url).groups()
+    match = re.match(r"http://([^/]+)(.*)", url)
+    assert match, url
+    host, path = match.groups()
     connection = http_client.HTTPConnection(host, timeout=QUICK_SECONDS + 2)
     try:
         connection.request("GET", path, headers={"Host": "localhost"})

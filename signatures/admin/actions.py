@@ -2,6 +2,8 @@
 resend the confirmation, export, erase. Each one asks first (an intermediate
 page), then calls a service, which records it."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -12,9 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_site import organizer
 from signatures.admin.forms import ReasonForm
 from signatures.admin.tools import filters_for_the_record, signer_data_download
-from signatures.models import Signature
+from signatures.models import Signature, SignatureQuerySet
 from signatures.services.moderation import (
     resend_left_alone,
     signatures_erase,
@@ -23,22 +26,26 @@ from signatures.services.moderation import (
     signatures_restore,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class SignatureActions(admin.ModelAdmin):
-    """The actions of SignatureAdmin, which inherits them."""
+    """The actions of SignatureAdmin, which inherits them. Each is handed the
+    selection from SignatureAdmin.get_queryset: a SignatureQuerySet."""
 
     @admin.action(
         description=_("Invalidate selected signatures"), permissions=["change"]
     )
     def invalidate(
-        self, request: HttpRequest, queryset: QuerySet
+        self, request: HttpRequest, queryset: SignatureQuerySet
     ) -> HttpResponse | None:
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             count = signatures_invalidate(
                 signatures=queryset,
                 reason=form.cleaned_data["reason"],
-                user=request.user,
+                user=organizer(request),
                 criteria={"selected": _selection(request, queryset)},
             )
             self.message_user(
@@ -64,7 +71,9 @@ class SignatureActions(admin.ModelAdmin):
     @admin.action(
         description=_("Restore selected invalidated signatures"), permissions=["change"]
     )
-    def restore(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def restore(
+        self, request: HttpRequest, queryset: SignatureQuerySet
+    ) -> HttpResponse | None:
         if "apply" not in request.POST:
             return _intermediate(
                 request,
@@ -74,7 +83,7 @@ class SignatureActions(admin.ModelAdmin):
                 form=forms.Form(),
                 button=_("Restore"),
             )
-        count = signatures_restore(signatures=queryset, user=request.user)
+        count = signatures_restore(signatures=queryset, user=organizer(request))
         self.message_user(
             request,
             ngettext(
@@ -90,7 +99,7 @@ class SignatureActions(admin.ModelAdmin):
         permissions=["change"],
     )
     def resend_confirmation(
-        self, request: HttpRequest, queryset: QuerySet
+        self, request: HttpRequest, queryset: SignatureQuerySet
     ) -> HttpResponse | None:
         if "apply" not in request.POST:
             pending = queryset.filter(status=Signature.Status.PENDING)
@@ -118,7 +127,9 @@ class SignatureActions(admin.ModelAdmin):
                 button=_("Resend"),
                 warning=" ".join(warning for warning in warnings if warning),
             )
-        outcome = signatures_resend_confirmation(signatures=queryset, user=request.user)
+        outcome = signatures_resend_confirmation(
+            signatures=queryset, user=organizer(request)
+        )
         self.message_user(
             request,
             ngettext(
@@ -150,12 +161,13 @@ class SignatureActions(admin.ModelAdmin):
                 _undeliverable_message(outcome.undeliverable, future=False),
                 messages.WARNING,
             )
+        return None
 
     @admin.action(
         description=_("Export confirmed signatures as CSV"), permissions=["export"]
     )
     def export_csv(
-        self, request: HttpRequest, queryset: QuerySet
+        self, request: HttpRequest, queryset: SignatureQuerySet
     ) -> HttpResponseRedirect:
         url = reverse("admin:signatures_signature_export")
         if request.POST.get("select_across") == "1":
@@ -169,12 +181,14 @@ class SignatureActions(admin.ModelAdmin):
         description=_("Erase selected signers’ personal data (on their request)"),
         permissions=["erase"],
     )
-    def erase(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def erase(
+        self, request: HttpRequest, queryset: SignatureQuerySet
+    ) -> HttpResponse | None:
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             count = signatures_erase(
                 signatures=queryset,
-                user=request.user,
+                user=organizer(request),
                 reason=form.cleaned_data["reason"],
             )
             self.message_user(
@@ -203,8 +217,8 @@ class SignatureActions(admin.ModelAdmin):
         permissions=["export"],
     )
     def export_signer_data(
-        self, request: HttpRequest, queryset: QuerySet
-    ) -> HttpResponse:
+        self, request: HttpRequest, queryset: SignatureQuerySet
+    ) -> HttpResponse | None:
         emails = list(
             queryset.order_by()
             .values_list("email_canonical", flat=True)
@@ -218,7 +232,7 @@ class SignatureActions(admin.ModelAdmin):
                 messages.ERROR,
             )
             return None
-        return signer_data_download(emails, user=request.user)
+        return signer_data_download(emails, user=organizer(request))
 
 
 def _intermediate(
@@ -226,10 +240,10 @@ def _intermediate(
     queryset: QuerySet,
     *,
     action: str,
-    title: str,
+    title: "StrOrPromise",
     form: forms.Form,
-    button: str,
-    warning: str = "",
+    button: "StrOrPromise",
+    warning: "StrOrPromise" = "",
 ) -> TemplateResponse:
     return TemplateResponse(
         request,

@@ -1,5 +1,7 @@
 """The forms of the organizers' actions and tools."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -49,8 +51,9 @@ class MatchingForm(forms.Form):
     until = forms.DateTimeField(label=_("Signed before"), required=False)
     reason = _reason_field()
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not any(
             cleaned.get(f) for f in ("email_domain", "ip_hash", "since", "until")
         ):

@@ -7,7 +7,7 @@ from functools import cached_property
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db.models import Max, Min
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,8 @@ class CappedCountPaginator(Paginator):
     as at a hundred; past the cap, filters narrow the list."""
 
     cap = 2_000
+    # The admin's list pages through a queryset, never a plain sequence.
+    object_list: QuerySet[Signature]
 
     @cached_property
     def count(self) -> int:

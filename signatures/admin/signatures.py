@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
@@ -20,7 +20,7 @@ from signatures.admin.listing import (
 )
 from signatures.admin.tools import SignatureTools
 from signatures.export import country_names
-from signatures.models import Signature
+from signatures.models import Signature, SignatureQuerySet
 from signatures.normalize import canadian_postal_code, canonical_email
 
 _FORWARD_SORTATION_AREA = re.compile(r"[A-Za-z]\d[A-Za-z]")
@@ -85,7 +85,7 @@ class SignatureAdmin(SignatureActions, SignatureTools):
             request, {"title": _("Signatures"), **(extra_context or {})}
         )
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> SignatureQuerySet:
         return CalendarQuerySet(self.model, using=self.model.objects.db).order_by(
             *self.get_ordering(request)
         )
@@ -133,7 +133,7 @@ class SignatureAdmin(SignatureActions, SignatureTools):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if len(term) > _LONGEST_VALUE:
+        if _LONGEST_VALUE is not None and len(term) > _LONGEST_VALUE:
             # Contained in no stored value; and SQLite refuses a LIKE pattern
             # over 50,000 bytes with an error.
             return queryset.none(), False
@@ -154,9 +154,6 @@ class SignatureAdmin(SignatureActions, SignatureTools):
             queryset.filter(Q(full_name__icontains=term) | Q(postal_code=term.upper())),
             False,
         )
-
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("signatures.export_signature")
 
     def has_erase_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("signatures.delete_signature")

@@ -3,7 +3,7 @@ many): invalidate, restore, resend the confirmation, erase, export."""
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -11,14 +11,19 @@ from django.utils import timezone
 from petition.models import Petition
 from signatures.counts import tally_after_commit
 from signatures.emails import EmailKind
-from signatures.models import HeldSubmission, ModerationAction, Signature
+from signatures.models import (
+    HeldSubmission,
+    ModerationAction,
+    Signature,
+    SignatureQuerySet,
+)
 from signatures.services.email import email_signer, forget_resend_requests
 
 
 def record_action(
     *,
     kind: ModerationAction.Kind,
-    user: AbstractBaseUser | None,
+    user: User | None,
     count: int,
     reason: str = "",
     criteria: dict | None = None,
@@ -27,7 +32,7 @@ def record_action(
     the retention rules (no user)."""
     return ModerationAction.objects.create(
         kind=kind,
-        performed_by=user if user is not None and user.is_authenticated else None,
+        performed_by=user,
         count=count,
         reason=reason,
         criteria=criteria or {},
@@ -38,7 +43,7 @@ def signatures_invalidate(
     *,
     signatures: QuerySet[Signature],
     reason: str,
-    user: AbstractBaseUser | None,
+    user: User | None,
     criteria: dict | None = None,
 ) -> int:
     """Take signatures out of counts and exports, keeping them for review.
@@ -63,9 +68,7 @@ def signatures_invalidate(
     return count
 
 
-def signatures_restore(
-    *, signatures: QuerySet[Signature], user: AbstractBaseUser | None
-) -> int:
+def signatures_restore(*, signatures: QuerySet[Signature], user: User | None) -> int:
     """Undo an invalidation: back to confirmed if it had been, else pending."""
     invalidated = signatures.filter(status=Signature.Status.INVALIDATED)
     with transaction.atomic():
@@ -95,7 +98,7 @@ class ResendOutcome:
 
 
 def signatures_resend_confirmation(
-    *, signatures: QuerySet[Signature], user: AbstractBaseUser | None
+    *, signatures: SignatureQuerySet, user: User | None
 ) -> ResendOutcome:
     """Email the confirmation link again to pending signers, within each
     address's hourly allowance; none to those of a petition that is closed
@@ -113,7 +116,7 @@ def signatures_resend_confirmation(
     return ResendOutcome(sent=sent, **resend_left_alone(signatures=signatures))
 
 
-def resend_left_alone(*, signatures: QuerySet[Signature]) -> dict[str, int]:
+def resend_left_alone(*, signatures: SignatureQuerySet) -> dict[str, int]:
     """The pending signers a resend leaves alone, by why (ResendOutcome's
     fields): for the organizer's warning before, and the report after."""
     pending, taking = _resend_reach(signatures)
@@ -124,8 +127,8 @@ def resend_left_alone(*, signatures: QuerySet[Signature]) -> dict[str, int]:
 
 
 def _resend_reach(
-    signatures: QuerySet[Signature],
-) -> tuple[QuerySet[Signature], QuerySet[Signature]]:
+    signatures: SignatureQuerySet,
+) -> tuple[SignatureQuerySet, SignatureQuerySet]:
     """The pending signers, and those of them on a petition still taking
     signatures (whose link would confirm something)."""
     pending = signatures.filter(status=Signature.Status.PENDING)
@@ -133,7 +136,7 @@ def _resend_reach(
 
 
 def signatures_erase(
-    *, signatures: QuerySet[Signature], user: AbstractBaseUser | None, reason: str = ""
+    *, signatures: QuerySet[Signature], user: User | None, reason: str = ""
 ) -> int:
     """Delete signers' personal data at their request; only the count of
     erased signatures is kept, in the moderation record."""
@@ -157,7 +160,7 @@ def signatures_erase(
     return count
 
 
-def record_export(*, user: AbstractBaseUser | None, criteria: dict) -> ModerationAction:
+def record_export(*, user: User | None, criteria: dict) -> ModerationAction:
     """Recorded when the download starts; its count is filled in at the end."""
     return record_action(
         kind=ModerationAction.Kind.EXPORT, user=user, count=0, criteria=criteria

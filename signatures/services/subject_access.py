@@ -4,7 +4,7 @@ who asks."""
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from signatures.models import HeldSubmission, ModerationAction, Signature
@@ -37,7 +37,7 @@ HELD_FIELDS = [
 ]
 
 
-def signer_data(*, email: str, user: AbstractBaseUser | None) -> dict:
+def signer_data(*, email: str, user: User | None) -> dict:
     """Everything held about one email address, on every petition: what an
     organizer sends a person who asks what we hold about them. Recorded,
     with the address masked."""

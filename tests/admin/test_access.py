@@ -117,7 +117,7 @@ def test_organizer_group_exists_after_migrations():
     codenames = set(group.permissions.values_list("codename", flat=True))
 
     assert {"export_signature", "change_signature", "change_petition"} <= codenames
-    assert not any(c.endswith("_user") or c.endswith("_group") for c in codenames)
+    assert not any(c.endswith(("_user", "_group")) for c in codenames)
 
 
 def test_failed_logins_lock_an_account_name_but_successes_do_not(

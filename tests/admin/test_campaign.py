@@ -116,7 +116,7 @@ def test_dashboard_figures_on_a_known_data_set(
     provinces = table_rows(page.by_id("by-province"))
     assert provinces == [["Quebec", "3"], ["Ontario", "2"]]
     assert table_rows(page.by_id("by-country")) == [["Canada", "5"], ["France", "1"]]
-    day_bars = [e for e in page.all("rect")]
+    day_bars = list(page.all("rect"))
     assert day_bars, "no chart drawn"
     titles = [e.text for e in page.all("title")]
     assert any(t.endswith(": 6") for t in titles), titles  # today's bar: 3+1+2 received

@@ -77,7 +77,7 @@ def test_changelist_says_or_more_past_the_counting_cap(
 def test_date_hierarchy_survives_a_leap_day(client, organizer, petition):
     from datetime import datetime
 
-    leap = timezone.make_aware(datetime(2024, 2, 29, 12))
+    leap = datetime(2024, 2, 29, 12, tzinfo=timezone.get_current_timezone())
     SignatureFactory(petition=petition, created_at=leap)
     SignatureFactory(petition=petition)
 

@@ -43,16 +43,16 @@ def signers(seed_campaign) -> dict[str, Signature]:
     """One inbox that signed two petitions, as typed two ways; and someone else."""
     other = PetitionFactory()
     return {
-        "typed": SignatureFactory(
+        "typed": SignatureFactory.create(
             petition=seed_campaign, email=TYPED, email_canonical="janedoe@gmail.com"
         ),
-        "same_inbox": SignatureFactory(
+        "same_inbox": SignatureFactory.create(
             petition=other,
             email=SAME_INBOX,
             email_canonical="janedoe@gmail.com",
             pending=True,
         ),
-        "someone_else": SignatureFactory(petition=seed_campaign),
+        "someone_else": SignatureFactory.create(petition=seed_campaign),
     }
 
 

@@ -35,7 +35,7 @@ def form_with_errors(page, base: str) -> None:
 
 
 def confirmation_page(page, base: str) -> None:
-    signature = SignatureFactory(petition__slug="axe-petition", pending=True)
+    signature = SignatureFactory.create(petition__slug="axe-petition", pending=True)
     page.goto(f"{base}/en/confirm/{confirmation_token(signature)}/")
 
 

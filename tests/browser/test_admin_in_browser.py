@@ -4,6 +4,7 @@ way they press it, and the lists on a common laptop screen."""
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -283,8 +284,7 @@ def test_organizer_invalidates_a_burst_from_one_domain(
 
 
 def downloaded(download) -> str:
-    with open(download.path(), encoding="utf-8-sig") as file:
-        return file.read()
+    return Path(download.path()).read_text(encoding="utf-8-sig")
 
 
 def test_organizer_exports_signatures_and_one_persons_data(

@@ -4,6 +4,7 @@ and the page's weight as a phone downloads it."""
 import csv
 import gzip
 import io
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -167,8 +168,7 @@ def test_organizer_filters_invalidates_and_exports(
     page.goto(f"{live_server.url}/admin/signatures/signature/export/")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download CSV").click()
-    with open(download_info.value.path(), encoding="utf-8-sig") as downloaded:
-        content = downloaded.read()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[0][0] == "Name"
     assert [row[0] for row in rows[1:]] == ["Real Person"]

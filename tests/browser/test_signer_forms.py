@@ -108,7 +108,7 @@ def refusals(page) -> list[str]:
 
 
 def subscribed_signer(language: str) -> Signature:
-    return SignatureFactory(
+    return SignatureFactory.create(
         petition=Petition.objects.get(slug=SEED_SLUG),
         language=language,
         wants_updates=True,
@@ -235,7 +235,7 @@ def test_one_click_unsubscribe_page_button_stops_updates(
 
 
 def signed_page(live_server, kind: str) -> str:
-    signature = SignatureFactory(
+    signature = SignatureFactory.create(
         petition=Petition.objects.get(slug=SEED_SLUG), pending=True, wants_updates=True
     )
     if kind == "confirm":

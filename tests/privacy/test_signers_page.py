@@ -4,6 +4,7 @@ into."""
 
 import json
 import re
+import time
 import uuid
 
 import pytest
@@ -325,7 +326,7 @@ def test_erasing_takes_the_first_name_off_the_page_at_once(
 
     link = manage_link(sign(show_name_publicly="on"))
     # Names join the latest signers when the database is next read.
-    later = public._now() + settings.SIGNATURE_COUNT_CACHE_SECONDS
+    later = time.time() + settings.SIGNATURE_COUNT_CACHE_SECONDS
     monkeypatch.setattr(public, "_now", lambda: later)
     assert public_stats(seed_campaign).recent_signers[0][0] == "Jane"
 
