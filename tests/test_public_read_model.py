@@ -24,7 +24,7 @@ def _count(client) -> int:
     return client.get(COUNT_URL).json()["count"]
 
 
-def _confirm_one(petition, django_capture_on_commit_callbacks) -> None:
+def _confirm_one(petition, django_capture_on_commit_callbacks):
     pending = SignatureFactory(petition=petition, pending=True)
     with django_capture_on_commit_callbacks(execute=True):
         signature_confirm(signature=pending)
