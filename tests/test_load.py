@@ -9,6 +9,7 @@ every "thank you" a client saw, and no request may have met a server error.
 """
 
 import http.cookiejar
+import json
 import random
 import secrets
 import threading
@@ -40,6 +41,7 @@ SIGNINGS_PER_CLIENT = 5
 DUPLICATE_SHARE = 0.25
 
 SIGN_PATH = f"/en/p/{SEED_SLUG}/sign/"
+COUNT_PATH = f"/p/{SEED_SLUG}/count.json"
 THANKS_PATH = f"/en/p/{SEED_SLUG}/thanks/"
 
 
@@ -211,10 +213,16 @@ def _sign(browser: Browser, signing: Signing, results: Results) -> None:
         with results.lock:
             results.refused.append((signing, status))
         return
+    # As the page's script does on load: the count, and the signed time the
+    # form carries back (signatures/form_clock.py).
+    status, _, count = browser.request(COUNT_PATH)
+    with results.lock:
+        results.statuses[status] += 1
     status, headers, _ = browser.request(
         SIGN_PATH,
         {
             # What the page's script writes as the form is sent.
+            "issued": json.loads(count)["issued"] if status == 200 else "",
             "shown_for": "30000",
             "full_name": signing.full_name,
             "email": signing.email,
