@@ -213,7 +213,7 @@ def start_hello(port: int) -> subprocess.Popen:
 
 def render_nginx_conf(values: dict[str, str]) -> str:
     """deploy/nginx.conf with its ${NAME} placeholders filled, as envsubst
-    with the list of names does (and tests/test_proxy.py)."""
+    with the list of names does (and tests/proxy/nginx.py)."""
     template = (ROOT / "deploy" / "nginx.conf").read_text()
     return re.sub(r"\$\{([A-Z_]+)\}", lambda match: values[match[1]], template)
 

@@ -41,7 +41,7 @@ SLOW_TIERS = (
     "tests/test_cache_outage.py",
     "tests/test_worker_recovery.py",
     "tests/fuzzing/",
-    "tests/test_proxy.py",
+    "tests/proxy/",
 )
 
 
