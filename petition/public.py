@@ -34,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import translation
@@ -158,7 +158,7 @@ def _entry(petition_id: int, *, fresh: bool = False) -> tuple[dict[str, Any], in
     ):
         try:
             entry = _read(petition_id)
-        except DatabaseError:
+        except (DatabaseError, InterfaceError):
             if entry is None:
                 raise  # nothing to show: the friendly 503
             # The database is away: the public sees what it saw, and one
@@ -184,7 +184,7 @@ def _petition_id(key: str, find: Callable[[], int | None]) -> int:
     if found is None or (_now() >= found[1] and cache.add(f"{key}:reading", 1, 30)):
         try:
             petition_id = find() or 0
-        except DatabaseError:
+        except (DatabaseError, InterfaceError):
             if found is None:
                 raise
             logger.warning("Public address %s kept: no database", key)
@@ -319,7 +319,11 @@ def public_page(path: str, render: Callable[[], bytes]) -> tuple[bytes, int]:
     now = _now()
     if isinstance(kept, tuple) and len(kept) == 2:
         rendered_at, page = kept
-        left = int(rendered_at + settings.PAGE_CACHE_SECONDS - now)
+        # Capped: another host's clock a little ahead must not lengthen it.
+        left = min(
+            int(rendered_at + settings.PAGE_CACHE_SECONDS - now),
+            settings.PAGE_CACHE_SECONDS,
+        )
         if left > 0:
             return page, left
     page = render()

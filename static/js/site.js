@@ -18,11 +18,11 @@
   // that time is added, not replaced, so a person fixing a typo at once is
   // not taken for a script.
   var shownFor = document.querySelector("input[name=shown_for]");
-  if (shownFor && window.performance) {
-    var spentBefore = Number(shownFor.value) || 0;
-    shownFor.form.addEventListener("submit", function () {
+  var spentBefore = shownFor ? Number(shownFor.value) || 0 : 0;
+  function writeShownFor() {
+    if (shownFor && window.performance) {
       shownFor.value = String(Math.round(spentBefore + window.performance.now()));
-    });
+    }
   }
 
   // The server's own word on when the form was shown: a signed time from
@@ -48,10 +48,21 @@
       .then(function (response) { return response.ok ? response.json() : null; });
   }
 
+  // Settled once the time is in the form, or given up on (never rejects).
+  var issuedArrived = null;
   if (window.fetch && ((issued && !issued.value) || progress)) {
     var url = issued ? issued.form.getAttribute("data-issued-url")
                      : progress.getAttribute("data-count-url");
-    fetchCount(url, { credentials: "omit", cache: "no-cache" })
+    var ask = function () {
+      return fetchCount(url, { credentials: "omit", cache: "no-cache" });
+    };
+    // Once more after a failure (a network blip, a restart): a form sent
+    // without the time is marked for review, so it is worth a second try.
+    issuedArrived = ask()
+      .catch(function () {
+        return new Promise(function (resolve) { window.setTimeout(resolve, 2000); })
+          .then(ask);
+      })
       .then(function (data) {
         if (data && issued && !issued.value && data.issued) {
           issued.value = data.issued;
@@ -59,6 +70,25 @@
         showCount(data);
       })
       .catch(function () {});
+  }
+
+  // Sent before the time arrived (a slow connection, autofill), the form
+  // waits for it, at most a few seconds, then goes with or without it.
+  if (shownFor) {
+    var form = shownFor.form;
+    var waited = false;
+    form.addEventListener("submit", function (event) {
+      if (issued && !issued.value && issuedArrived && !waited && form.requestSubmit) {
+        event.preventDefault();
+        waited = true;
+        var giveUp = new Promise(function (resolve) { window.setTimeout(resolve, 4000); });
+        Promise.race([issuedArrived, giveUp]).then(function () {
+          form.requestSubmit();
+        });
+        return;
+      }
+      writeShownFor();
+    });
   }
 
   // "Copy link" next to the petition's address on the thank-you pages.

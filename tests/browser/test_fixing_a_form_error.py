@@ -33,3 +33,32 @@ def test_a_signer_fixing_a_form_error_at_once_is_not_marked(
     )
     signature = Signature.objects.get()
     assert signature.review_reason == ""
+
+
+def test_a_form_sent_before_the_count_arrives_waits_for_its_time_and_is_not_marked(
+    page, live_server, settings
+):
+    """On a slow connection the count (and the server's time with it) can
+    arrive after the person has filled the form: the form waits for it."""
+    count_url = f"**/p/{SEED_SLUG}/count.json"
+
+    def slowly(route):
+        response = route.fetch()  # the server answers now...
+        page.wait_for_timeout(4000)  # ...and the answer takes 4 s to arrive
+        route.fulfill(response=response)
+
+    page.route(count_url, slowly)
+    page.goto(f"{live_server.url}/en/p/{SEED_SLUG}/")
+    page.get_by_label("Full name").fill("Jane Doe")
+    page.get_by_label("Email address").fill("jane@example.org")
+    page.get_by_label("Postal code").fill("K1A 0B1")
+    page.wait_for_timeout(2200)  # past the threshold, before the count came
+    assert page.locator("input[name=issued]").input_value() == ""
+    page.get_by_role("button", name="Sign the petition").click()
+
+    page.get_by_role(
+        "heading", level=1, name="Check your email to confirm your signature"
+    ).wait_for(timeout=15_000)
+    page.unroute_all(behavior="ignoreErrors")
+    signature = Signature.objects.get()
+    assert signature.review_reason == ""
