@@ -37,6 +37,14 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     # Language-neutral: the count is the same in every language.
     path("p/<slug:slug>/count.json", petition_views.count_json, name="petition-count"),
+    # Where browsers and link previews look for icons without being told.
+    path("favicon.ico", petition_views.favicon, name="favicon"),
+    path(
+        "apple-touch-icon.png",
+        petition_views.apple_touch_icon,
+        name="apple-touch-icon",
+    ),
+    path("icon-<int:size>.png", petition_views.icon, name="icon"),
     # The email provider's bounce and complaint reports (EMAIL_PROVIDER), at
     # the path Anymail's documentation gives each provider.
     path(

@@ -1,15 +1,20 @@
+import hashlib
 from collections.abc import Callable
 
 from csp.decorators import csp_replace
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import translate_url
+from django.urls import reverse, translate_url
+from django.utils.formats import number_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from core.context_processors import site_name
 from core.http_cache import language_neutral, shared_cache, shared_cache_headers
 from petition.markup import plain_summary, render_campaign
 from petition.models import FootnoteText, Petition
@@ -21,11 +26,22 @@ from petition.public import (
     public_url,
     published_or_404,
 )
+from petition.share_image import (
+    BRAND,
+    PAPER,
+    SHARE_SIZE,
+    favicon_ico,
+    icon_png,
+    share_png,
+)
 from signatures.form_clock import issued_token
 from signatures.forms import SignatureForm
 
 # Link previews name the audience's locale: Canadian English and French.
 OG_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
+# The manifest's icons (the sizes browsers ask for) and iOS's home screen icon.
+ICON_SIZES = (192, 512)
+APPLE_TOUCH_ICON_SIZE = 180
 
 
 def _petition_page(request: HttpRequest, find: Callable[[], Petition]) -> HttpResponse:
@@ -70,6 +86,20 @@ def _render_petition_page(request: HttpRequest, petition: Petition) -> bytes:
                 translate_url(petition.get_absolute_url(), text.language)
             ),
             "og_locale": OG_LOCALES.get(text.language, "en_CA"),
+            # Only the languages the petition is published in: a French page
+            # showing the English text is the English page's copy.
+            "og_locale_alternates": [
+                OG_LOCALES[code]
+                for code in petition.published_languages
+                if code != text.language and code in OG_LOCALES
+            ],
+            "share_image_url": public_url(
+                translate_url(
+                    reverse("petition:share-image", kwargs={"slug": petition.slug}),
+                    text.language,
+                )
+            ),
+            "share_image_size": SHARE_SIZE,
             "stats": public_stats(petition),
             "form": SignatureForm(),
         },
@@ -137,4 +167,102 @@ def widget(request: HttpRequest, slug: str) -> HttpResponse:
             "stats": public_stats(petition),
             "petition_url": public_url(petition.get_absolute_url()),
         },
+    )
+
+
+# The share image is drawn again at most this often (and a cache in front
+# keeps it as long): a count a few minutes old is fine on a preview card.
+SHARE_IMAGE_SECONDS = 300
+# Icons change only with a release; a day keeps browsers from asking often
+# while letting a new one show by the next day (their addresses are fixed).
+ICON_SECONDS = 86400
+
+
+def _share_image_key(petition: Petition, language: str, title: str) -> str:
+    # The title is in the key so an organizer's edit shows at once; the
+    # count is not, so it refreshes once per SHARE_IMAGE_SECONDS at most.
+    digest = hashlib.sha256(title.encode()).hexdigest()[:16]
+    return f"share-image:v1:{petition.pk}:{language}:{digest}"
+
+
+@require_safe
+def share_image(request: HttpRequest, slug: str) -> HttpResponse:
+    """The link preview card of a petition in this language (og:image)."""
+    petition = published_or_404(slug)
+    text = petition.text()
+    key = _share_image_key(petition, text.language, text.title)
+    png = cache.get(key)
+    if not isinstance(png, bytes):
+        stats = public_stats(petition)
+        count_line = ngettext(
+            "%(count)s signature", "%(count)s signatures", stats.count
+        ) % {"count": number_format(stats.count, force_grouping=True)}
+        png = share_png(
+            title=text.title,
+            count_line=count_line,
+            percent=stats.percent,
+            site_name=site_name(),
+        )
+        cache.set(key, png, SHARE_IMAGE_SECONDS)
+    response = HttpResponse(png, content_type="image/png")
+    shared_cache_headers(
+        response, browser=SHARE_IMAGE_SECONDS, shared=SHARE_IMAGE_SECONDS, stale=60
+    )
+    return response
+
+
+def _icon_response(body: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    shared_cache_headers(
+        response, browser=ICON_SECONDS, shared=ICON_SECONDS, stale=ICON_SECONDS
+    )
+    return response
+
+
+@require_safe
+@language_neutral
+def favicon(request: HttpRequest) -> HttpResponse:
+    return _icon_response(favicon_ico(), "image/x-icon")
+
+
+@require_safe
+@language_neutral
+def icon(request: HttpRequest, size: int) -> HttpResponse:
+    if size not in ICON_SIZES:
+        raise Http404
+    return _icon_response(icon_png(size), "image/png")
+
+
+@require_safe
+@language_neutral
+def apple_touch_icon(request: HttpRequest) -> HttpResponse:
+    return _icon_response(icon_png(APPLE_TOUCH_ICON_SIZE), "image/png")
+
+
+@require_safe
+@shared_cache(browser=3600, stale=3600)
+def manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest in this language: the name a phone gives the
+    site when it is added to the home screen, and where it opens."""
+    language = get_language()
+    return JsonResponse(
+        {
+            "name": site_name(),
+            "short_name": site_name(),
+            "lang": language,
+            "start_url": reverse("petition:featured"),
+            "scope": "/",
+            "display": "browser",
+            "background_color": PAPER,
+            "theme_color": BRAND,
+            "icons": [
+                {
+                    "src": reverse("icon", kwargs={"size": size}),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                }
+                for size in ICON_SIZES
+            ],
+        },
+        content_type="application/manifest+json",
     )

@@ -231,7 +231,9 @@ def test_page_needs_no_javascript_and_no_outside_host(client):
         if e.attrs["rel"] not in {"canonical", "alternate"}
     ]
     assert loaded
-    assert all(url.startswith("/static/") for url in loaded)
+    # Our own host only: static files, and the icons and manifest served at
+    # the addresses browsers look for.
+    assert all(url.startswith("/") and not url.startswith("//") for url in loaded)
     stylesheet = next(e for e in page.all("link") if e.attrs.get("rel") == "stylesheet")
     assert re.fullmatch(
         r"/static/css/site\.[0-9a-f]{12}\.css", stylesheet.attrs["href"]
@@ -263,7 +265,7 @@ def test_link_previews_describe_the_campaign(client):
         "Ripping screaming children from their mother’s arms."
     )
     assert meta["og:url"] == f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/"
-    assert meta["twitter:card"] == "summary"
+    assert meta["twitter:card"] == "summary_large_image"
     assert meta["description"] == meta["og:description"]
 
 
