@@ -4,15 +4,17 @@ icons (favicon.ico, apple-touch-icon, the manifest's icons).
 
 Drawn from code rather than committed as files, so no generated file lives
 in the repository and the icons follow the one drawing below. The font is
-the scalable one Pillow ships (ImageFont.load_default with a size, Pillow
-10.1 and later): the app depends on no font of the system it runs on. That
-font has no accented letters, so a letter it lacks is drawn without its
-accent ("Pétition" as "Petition") rather than as an empty box.
+DejaVu Sans Bold, kept in the repository (petition/fonts/, with its
+licence, from Debian's fonts-dejavu-core): the app depends on no font of the
+system it runs on, and French is drawn with its accents and dashes (the
+font Pillow ships has neither). A character the font still lacks (an emoji,
+say) is drawn without its accent, or left out, rather than as an empty box.
 """
 
 import io
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -27,8 +29,12 @@ _MARGIN = 72
 _TITLE_LINES = 3
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+_FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans-Bold.ttf"
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(_FONT, size)
 
 
 @cache

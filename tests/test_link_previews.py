@@ -158,3 +158,10 @@ def test_untranslated_page_previews_the_text_it_shows(client, seed_campaign):
 
 def test_share_image_of_an_unknown_petition_is_not_found(client, db):
     assert client.get("/en/p/no-such-petition/share.png").status_code == 404
+
+
+def test_share_image_draws_french_with_its_accents_and_dashes():
+    from petition.share_image import drawable
+
+    french = "Pas de familles en cage : « pays tiers sûrs » — Pétition, ça suffit"
+    assert drawable(french) == french
