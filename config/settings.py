@@ -307,6 +307,14 @@ SITE_URL = env_url(
 SITE_NAME = env.str("SITE_NAME", default="Petition")
 # The name in each language; a language without its own uses SITE_NAME.
 SITE_NAMES = {"en": SITE_NAME, "fr": env.str("SITE_NAME_FR", default="Pétition")}
+# The line under the name in the header and footer, in each language.
+SITE_TAGLINE = env.str(
+    "SITE_TAGLINE", default="Sign, share, and make your voice heard."
+)
+SITE_TAGLINES = {
+    "en": SITE_TAGLINE,
+    "fr": env.str("SITE_TAGLINE_FR", default="Signez, partagez, faites-vous entendre."),
+}
 
 # A less obvious admin path keeps password-guessing bots off the login page.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")

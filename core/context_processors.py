@@ -28,8 +28,12 @@ def site_name(language: str | None = None) -> str:
     return settings.SITE_NAMES.get(language or get_language(), settings.SITE_NAME)
 
 
+def site_tagline(language: str | None = None) -> str:
+    return settings.SITE_TAGLINES.get(language or get_language(), settings.SITE_TAGLINE)
+
+
 def site(request: HttpRequest) -> dict:
-    """The site name, and this page in every language for the switcher and
+    """The site name and tagline, and this page in every language for the switcher and
     the hreflang alternates.
 
     Absolute addresses come from SITE_URL, never from the request's Host:
@@ -37,7 +41,7 @@ def site(request: HttpRequest) -> dict:
     alias, a forged name) must not end up in everyone's links; and the 400
     page for a host we refuse renders through here too.
     """
-    context: dict = {"SITE_NAME": site_name()}
+    context: dict = {"SITE_NAME": site_name(), "SITE_TAGLINE": site_tagline()}
     if request.path.startswith(f"/{settings.ADMIN_URL}"):
         return context
     current = get_language()

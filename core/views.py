@@ -15,7 +15,7 @@ from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import requires_csrf_token
 
-from core.context_processors import site_name
+from core.context_processors import site_name, site_tagline
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
@@ -44,12 +44,17 @@ def same_origin_referrer(
 RETRY_AFTER_SECONDS = 30
 
 
+def _site() -> dict:
+    """What the header and footer need, without the context processors."""
+    return {"SITE_NAME": site_name(), "SITE_TAGLINE": site_tagline()}
+
+
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponseServerError:
     """The friendly 500 page, with no context processors: whatever failed
     may be among them, and this page must render regardless."""
     template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({"SITE_NAME": site_name()}))
+    return HttpResponseServerError(template.render(_site()))
 
 
 def service_unavailable(request: HttpRequest) -> HttpResponse:
@@ -58,7 +63,7 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     need the database. Never cached, by a browser or a proxy, so the page
     comes back as soon as the site does."""
     template = loader.get_template("503.html")
-    response = HttpResponse(template.render({"SITE_NAME": site_name()}), status=503)
+    response = HttpResponse(template.render(_site()), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response

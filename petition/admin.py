@@ -179,6 +179,17 @@ class PetitionAdmin(TranslationAdmin):
         (None, {"fields": ["title", "slug", "addressees"]}),
         (_("Text"), {"fields": ["body", "why_important", "call_to_action"]}),
         (
+            _("Who is behind it"),
+            {
+                "fields": [
+                    "organizer_name",
+                    "organizer_organization",
+                    "organizer_email",
+                    "organizer_about",
+                ]
+            },
+        ),
+        (
             _("Signing"),
             {
                 "fields": [

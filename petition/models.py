@@ -21,10 +21,23 @@ if TYPE_CHECKING:
 
 # The texts organizers write in each language (see petition/translation.py).
 TEXT_FIELDS = ("title", "addressees", "body", "why_important", "call_to_action")
+# Who stands behind the petition, also in each language; not part of the
+# text signers agree to, so not kept in its versions.
+ORGANIZER_FIELDS = ("organizer_name", "organizer_organization", "organizer_about")
 
 
 def _default_languages() -> list[str]:
     return [settings.LANGUAGE_CODE]
+
+
+@dataclass(frozen=True)
+class Organizer:
+    """Who started the petition, in one language, as the page shows it."""
+
+    language: str
+    name: str
+    organization: str
+    about: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class PetitionText:
     body: str
     why_important: str
     call_to_action: str
+    # None when the petition names no organizer: pages then say nothing.
+    organizer: Organizer | None = None
 
     @property
     def is_fallback(self) -> bool:
@@ -126,6 +141,32 @@ class Petition(models.Model):
             "Count a signature only once its signer clicks the link we email. "
             "Untick to count signatures as soon as they are made."
         ),
+    )
+    organizer_name = models.CharField(
+        _("organizer's name"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            'Who started the petition, shown as "Started by ..." under its '
+            "title and in the emails' sign-off. Leave empty to name nobody."
+        ),
+    )
+    organizer_organization = models.CharField(
+        _("organization"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional: the group the organizer speaks for."),
+    )
+    organizer_email = models.EmailField(
+        _("organizer's contact address"),
+        blank=True,
+        help_text=_("Where the organizer can be reached; not shown to the public."),
+    )
+    organizer_about = models.TextField(
+        _("about the organizer"),
+        max_length=1000,
+        blank=True,
+        help_text=_("A few sentences shown at the end of the page."),
     )
     published_languages = models.JSONField(
         _("languages shown to the public"),
@@ -231,7 +272,27 @@ class Petition(models.Model):
             language=shown,
             requested_language=requested,
             **{field: getattr(self, f"{field}_{shown}") or "" for field in TEXT_FIELDS},
+            organizer=self.organizer(requested),
         )
+
+    def organizer(self, language: str) -> Organizer | None:
+        """Who started the petition, in `language` where the organizer wrote
+        it, else in the first language that has a name; None without one."""
+        others = [code for code, _ in settings.LANGUAGES if code != language]
+        for code in [language, *others]:
+            name = (getattr(self, f"organizer_name_{code}", None) or "").strip()
+            if name:
+                return Organizer(
+                    language=code,
+                    name=name,
+                    organization=(
+                        getattr(self, f"organizer_organization_{code}", None) or ""
+                    ).strip(),
+                    about=(
+                        getattr(self, f"organizer_about_{code}", None) or ""
+                    ).strip(),
+                )
+        return None
 
     @property
     def is_published(self) -> bool:

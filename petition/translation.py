@@ -2,12 +2,18 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from petition.models import TEXT_FIELDS, Footnote, Petition, PetitionVersion
+from petition.models import (
+    ORGANIZER_FIELDS,
+    TEXT_FIELDS,
+    Footnote,
+    Petition,
+    PetitionVersion,
+)
 
 
 @register(Petition)
 class PetitionTranslation(TranslationOptions):
-    fields = TEXT_FIELDS
+    fields = TEXT_FIELDS + ORGANIZER_FIELDS
 
 
 @register(PetitionVersion)

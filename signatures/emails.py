@@ -17,9 +17,11 @@ from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.context_processors import site_name
 from core.ratelimits import take_one
+from petition.models import Organizer
 from signatures.models import HeldSubmission, Signature
 from signatures.tokens import confirmation_token, manage_token
 
@@ -81,11 +83,20 @@ def _greeting_name(signature: Signature) -> str:
     return name if len(name) <= GREETING_NAME_MAX_CHARS else ""
 
 
-def _sender(language: str) -> str:
-    """The site's name in the signer's language, at DEFAULT_FROM_EMAIL's
-    address (a name configured with it gives way to the site's)."""
+def _sender(language: str, organizer: Organizer | None) -> str:
+    """The site's name in the signer's language, after the organizer's
+    ("Name via Site"), at DEFAULT_FROM_EMAIL's address (a name configured
+    with it gives way to these): only the display name is the organizer's,
+    never the address, so the mail still passes the site's SPF and DKIM."""
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    name = site_name(language).replace("\\", "\\\\").replace('"', '\\"')
+    name = site_name(language)
+    if organizer is not None:
+        with translation.override(language):
+            name = _("%(organizer)s via %(site)s") % {
+                "organizer": _one_line(organizer.name),
+                "site": name,
+            }
+    name = name.replace("\\", "\\\\").replace('"', '\\"')
     # Quoted: a comma in the name would otherwise read as a second address.
     return f'"{name}" <{address or settings.DEFAULT_FROM_EMAIL}>'
 
@@ -103,11 +114,12 @@ def build_signature_email(
     petition = signature.petition
     language = signature.language or settings.LANGUAGE_CODE
     with translation.override(language):
+        petition_text = petition.text(language)
         context = {
             "signature": signature,
             "greeting_name": _greeting_name(signature),
             "petition": petition,
-            "text": petition.text(language),
+            "text": petition_text,
             "petition_url": _absolute(petition.get_absolute_url()),
             "confirm_url": _absolute(
                 reverse("signatures:confirm", args=[confirm_token])
@@ -116,6 +128,7 @@ def build_signature_email(
                 reverse("signatures:manage", args=[manage_token(signature)])
             ),
             "site_name": site_name(),
+            "organizer": petition_text.organizer,
         }
         unsubscribe_url = _absolute(
             reverse("signatures:unsubscribe", args=[manage_token(signature)])
@@ -126,7 +139,7 @@ def build_signature_email(
     message = AnymailMessage(
         subject=subject,
         body=text,
-        from_email=_sender(language),
+        from_email=_sender(language, petition_text.organizer),
         # Exactly one address, whatever the mail backend: the form stores no
         # other, and one stored some other way with a line break or a second
         # address in it raises ValueError here, as SMTP would when sending.

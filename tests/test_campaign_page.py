@@ -284,7 +284,9 @@ def test_server_error_page_is_friendly_and_complete(rf, settings):
         a for a in page.all("a") if "site-name" in a.attrs.get("class", "")
     )
     assert site_link.text.strip() == "Migrant Justice"
-    assert "Migrant Justice: a petition for change." in page.visible_text
+    assert (
+        "Migrant Justice: Sign, share, and make your voice heard." in page.visible_text
+    )
 
 
 def test_pages_carry_a_strict_content_security_policy(client):

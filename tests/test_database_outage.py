@@ -53,7 +53,7 @@ def test_visitors_get_a_friendly_503_page_that_needs_no_database(rf):
     assert "Signing twice never counts you twice." in page.visible_text
     # The site's own look: its header, footer and stylesheet.
     assert any("site-name" in a.attrs.get("class", "") for a in page.all("a"))
-    assert "a petition for change." in page.visible_text
+    assert "make your voice heard." in page.visible_text
     assert any("/static/css/site." in link.attrs["href"] for link in page.all("link"))
 
 

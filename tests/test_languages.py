@@ -45,7 +45,7 @@ ENGLISH_UI = [
     "Ask your friends",
     "This confirmation link",
     "Back to the petition",
-    "a petition for change",
+    "make your voice heard",
     "Recent signers",
     "Required in Canada",
     "We use your name",
