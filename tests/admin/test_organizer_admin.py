@@ -31,3 +31,17 @@ def test_naming_the_organizer_in_the_admin_shows_on_the_page_at_once(
     assert "We welcome newcomers in Ottawa." in page.visible_text
     petition.refresh_from_db()
     assert petition.organizer_email == "amira@example.org"
+
+
+def test_the_delivery_report_says_who_started_the_petition(
+    client, organizer, petition
+):
+    petition.organizer_name_en = "Amira Haddad"
+    petition.organizer_organization_en = "Friends of Refugees"
+    petition.save()
+
+    page = parse_page(
+        client.get(f"/admin/petition/petition/{petition.pk}/report/").content.decode()
+    )
+
+    assert "Started by Amira Haddad, Friends of Refugees" in page.visible_text
