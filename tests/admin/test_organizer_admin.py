@@ -33,9 +33,7 @@ def test_naming_the_organizer_in_the_admin_shows_on_the_page_at_once(
     assert petition.organizer_email == "amira@example.org"
 
 
-def test_the_delivery_report_says_who_started_the_petition(
-    client, organizer, petition
-):
+def test_the_delivery_report_says_who_started_the_petition(client, organizer, petition):
     petition.organizer_name_en = "Amira Haddad"
     petition.organizer_organization_en = "Friends of Refugees"
     petition.save()
