@@ -97,6 +97,33 @@ def _hours(counts: dict[datetime, int], now: datetime) -> list[tuple[str, int]]:
     ]
 
 
+TOP_REFERRERS = 10
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One channel (a landing link's ?source=; "" for none)."""
+
+    source: str
+    received: int
+    confirmed: int
+
+    @property
+    def confirmation_rate(self) -> float | None:
+        """Confirmed among those received, invalidated ones left out."""
+        return self.confirmed / self.received if self.received else None
+
+
+@dataclass(frozen=True)
+class Referrer:
+    """A signer whose own share links brought others: their public code
+    only (the admin links it to the signature)."""
+
+    code: str
+    signature_id: int
+    confirmed: int
+
+
 @dataclass(frozen=True)
 class Dashboard:
     computed_at: datetime
@@ -111,11 +138,14 @@ class Dashboard:
     per_hour: Chart
     by_province: list[tuple[str, int]]
     by_country: list[tuple[str, int]]
+    by_source: list[SourceRow]
+    top_referrers: list[Referrer]
 
 
 def petition_dashboard(petition: Petition) -> Dashboard:
-    """Three scans in all: one grouped by status, consent, province and
-    country (the totals and breakdowns), one by day, one over the last hours."""
+    """Five queries in all: one grouped by status, consent, province and
+    country (the totals and breakdowns), one by day, one over the last hours,
+    one by source, one for the top referrers."""
     signatures = Signature.objects.filter(petition=petition)
     totals = {
         "confirmed": 0,
@@ -166,6 +196,22 @@ def petition_dashboard(petition: Petition) -> Dashboard:
         .annotate(n=Count("pk"))
         .values_list("hour", "n")
     )
+    by_source = [
+        SourceRow(source=row["source"], received=row["n"], confirmed=row["counted"])
+        for row in received.values("source")
+        .annotate(n=Count("pk"), counted=Count("pk", filter=Signature.COUNTED))
+        .order_by("-counted", "-n", "source")
+    ]
+    top_referrers = [
+        Referrer(code=code or "", signature_id=referrer_id, confirmed=n)
+        for referrer_id, code, n in signatures.counted()
+        .filter(referred_by__isnull=False)
+        .values("referred_by", "referred_by__referral_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "referred_by")
+        .values_list("referred_by", "referred_by__referral_code", "n")[:TOP_REFERRERS]
+        if referrer_id is not None  # filtered out above; for the type checker
+    ]
     province_names = dict(PROVINCES)
     country_names = dict(countries)
     return Dashboard(
@@ -179,6 +225,8 @@ def petition_dashboard(petition: Petition) -> Dashboard:
         by_country=_ranked(
             countries_seen, lambda code: str(country_names.get(code, code))
         ),
+        by_source=by_source,
+        top_referrers=top_referrers,
     )
 
 

@@ -60,6 +60,11 @@ COLUMNS: dict[str, Column] = {
     "created_at": Column(_("Signed at"), "created_at", _date),
     "wants_updates": Column(_("Wants updates"), "wants_updates", _yes_no),
     "language": Column(_("Language"), "language"),
+    # How the signer came: the landing link's channel, their own public
+    # code, and the code of the signer whose link brought them.
+    "source": Column(_("Source"), "source"),
+    "referral_code": Column(_("Referral code"), "referral_code"),
+    "referred_by": Column(_("Referred by"), "referred_by__referral_code"),
 }
 DEFAULT_COLUMNS = ["full_name", "postal_code", "province", "country", "confirmed_at"]
 

@@ -14,7 +14,7 @@ from django_countries import countries
 from email_validator import EmailNotValidError, validate_email
 
 from signatures.form_clock import issued_review
-from signatures.models import Signature
+from signatures.models import REFERRAL_CODE_LENGTH, Signature
 from signatures.normalize import (
     FORMULA_STARTS,
     canadian_postal_code,
@@ -65,6 +65,32 @@ def shown_for_review(shown_for: str) -> str:
     if milliseconds < settings.SIGNATURE_MIN_FILL_SECONDS * 1000:
         return Signature.Review.TOO_FAST
     return ""
+
+
+# A channel's short name as links carry it: "whatsapp", "newsletter-2026-05".
+_SOURCE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
+_REFERRAL_CODE = re.compile(rf"[a-z0-9]{{{REFERRAL_CODE_LENGTH}}}")
+
+
+def clean_source(value: object) -> str:
+    """The landing link's ?source= as kept, or "" for anything else: a
+    signer never sees an error for what a link they followed carried."""
+    source = str(value or "").strip().lower()
+    return source if _SOURCE.fullmatch(source) else ""
+
+
+def clean_referral_code(value: object) -> str:
+    code = str(value or "").strip().lower()
+    return code if _REFERRAL_CODE.fullmatch(code) else ""
+
+
+def landing_marks(query) -> dict[str, str]:
+    """The source and referral code a landing link's query string names,
+    for the sign form's hidden fields."""
+    return {
+        "source": clean_source(query.get("source")),
+        "ref": clean_referral_code(query.get("ref")),
+    }
 
 
 @lru_cache(maxsize=8)
@@ -207,6 +233,18 @@ class SignatureForm(forms.Form):
     # Filled by the page's script as the page loads, from count.json
     # (signatures/form_clock.py); sent back unchanged after a form error.
     issued = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Where the signer came from: the landing link's ?source= and ?ref=,
+    # written in by the page's script (the campaign page is cached for
+    # everyone, query string or not), or by the sign page itself. No
+    # max_length: nothing here may ever stop a signature.
+    source = forms.CharField(required=False, widget=forms.HiddenInput)
+    ref = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_source(self) -> str:
+        return clean_source(self.cleaned_data.get("source"))
+
+    def clean_ref(self) -> str:
+        return clean_referral_code(self.cleaned_data.get("ref"))
 
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"]

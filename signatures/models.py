@@ -1,3 +1,4 @@
+import secrets
 import uuid
 from datetime import datetime
 
@@ -26,6 +27,21 @@ PROVINCES = [
     ("SK", _("Saskatchewan")),
     ("YT", _("Yukon")),
 ]
+
+
+# Lowercase letters and digits without look-alikes (0/o, 1/l/i): read aloud
+# or retyped from a link, a code survives.
+_REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+REFERRAL_CODE_LENGTH = 12
+
+
+def new_referral_code() -> str:
+    """A random public code for a signer's own share links: 31**12 (about
+    2**59) of them, so none can be guessed, and nothing in it tells who
+    signed, or when, or how many did before."""
+    return "".join(
+        secrets.choice(_REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH)
+    )
 
 
 class SignatureQuerySet(models.QuerySet["Signature"]):
@@ -210,6 +226,37 @@ class Signature(models.Model):
         related_name="signatures",
         verbose_name=_("petition version signed"),
         help_text=_("The text of the petition as it stood when this person signed."),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The channel named by the link the signer came from "
+            "(?source=whatsapp, ...), as first submitted."
+        ),
+    )
+    # Null for rows signed before codes existed: they get one when first
+    # needed (referral_code_of) rather than in a migration that would
+    # rewrite, and lock, every row of the largest table.
+    referral_code = models.CharField(
+        _("referral code"),
+        max_length=REFERRAL_CODE_LENGTH,
+        unique=True,
+        null=True,
+        blank=True,
+        default=new_referral_code,
+        editable=False,
+        help_text=_("A random public code carried by this signer's own share links."),
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+        help_text=_("The signer whose share link brought this one."),
     )
 
     objects = SignatureQuerySet.as_manager()

@@ -1,9 +1,11 @@
 import logging
 from typing import TypedDict
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -25,7 +27,12 @@ from petition.public import (
 )
 from petition.services import petition_takes_signatures
 from signatures.crossorigin import cross_site_refused
-from signatures.forms import ResendForm, SignatureForm
+from signatures.forms import (
+    ResendForm,
+    SignatureForm,
+    clean_referral_code,
+    landing_marks,
+)
 from signatures.models import Signature
 from signatures.normalize import canonical_email, mask_email
 from signatures.services.self_service import (
@@ -38,8 +45,9 @@ from signatures.services.signing import (
     link_can_confirm,
     signature_confirm,
     signature_create,
+    signature_referral_code,
 )
-from signatures.sharing import share_links
+from signatures.sharing import share_links, tagged_url
 from signatures.tokens import (
     ExpiredToken,
     InvalidToken,
@@ -60,17 +68,19 @@ def _petition_page(
     petition: Petition | None,
     *,
     share: bool = False,
+    ref: str = "",
     status: int = 200,
     **context,
 ) -> HttpResponse:
     """A page about one petition, with its text in the visitor's language
-    (and, for the pages after signing, the links to share it)."""
+    (and, for the pages after signing, the links to share it: with `ref`,
+    a signer's own, carrying their referral code)."""
     text = petition.text() if petition else None
     if share and petition is not None and text is not None:
         url = public_url(petition.get_absolute_url())
         context |= {
-            "share_url": url,
-            "share_links": share_links(url=url, title=text.title),
+            "share_url": tagged_url(url, source="link", ref=ref) if ref else url,
+            "share_links": share_links(url=url, title=text.title, ref=ref),
         }
     return render(
         request,
@@ -97,8 +107,15 @@ def _petition_page(
 )
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     petition = published_or_404(slug)
-    form = SignatureForm(request.POST if request.method == "POST" else None)
     signing = request.method == "POST"
+    # This page is the visitor's own (never cached): it can take the landing
+    # link's source and referral from the query string, for browsers
+    # without scripts; a form sent back with errors keeps its own.
+    form = (
+        SignatureForm(request.POST)
+        if signing
+        else SignatureForm(initial=landing_marks(request.GET))
+    )
     if signing and petition.is_open and not petition_takes_signatures(petition):
         # Closed or withdrawn a moment ago, perhaps on another host: the
         # public copy is out of date. Show the petition as it is now.
@@ -125,6 +142,8 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             language=get_language(),
             ip_address=client_ip(request),
             needs_review=review_reason,
+            source=data["source"],
+            referral_code=data["ref"],
         )
         # Bots see what people see, so they learn nothing from the answer.
         return redirect("signatures:thanks", slug=petition.slug)
@@ -185,7 +204,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         )
     if request.method == "POST":
         signature_confirm(signature=signature, submission=submission)
-        return redirect("signatures:confirmed", slug=petition.slug)
+        # The signer's own share links carry their public referral code;
+        # the page it names is theirs, never a shared copy (confirmed).
+        return redirect(
+            reverse("signatures:confirmed", kwargs={"slug": petition.slug})
+            + "?"
+            + urlencode({"ref": signature_referral_code(signature=signature)})
+        )
     shown = submission or signature
     return _petition_page(
         request,
@@ -199,6 +224,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+# Its share links carry the signer's referral code (?ref=): no cache may
+# hand them to the next visitor.
+@never_cache
 @require_safe
 def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
     petition = published_or_404(slug)
@@ -207,6 +235,7 @@ def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
         "signatures/confirmed.html",
         petition,
         share=True,
+        ref=clean_referral_code(request.GET.get("ref")),
         stats=public_stats(petition),
     )
 

@@ -37,7 +37,7 @@ def test_pressing_confirm_counts_the_signature(client, emailed_link):
     response = client.post(emailed_link)
 
     assert response.status_code == 302
-    assert response["Location"] == f"/en/p/{SEED_SLUG}/confirmed/"
+    assert response["Location"].startswith(f"/en/p/{SEED_SLUG}/confirmed/?ref=")
     signature = Signature.objects.get()
     assert signature.status == Signature.Status.CONFIRMED
     assert signature.confirmed_at is not None

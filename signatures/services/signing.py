@@ -8,7 +8,7 @@ from core.net import ip_hash
 from petition.models import Petition
 from petition.services import petition_current_version_id
 from signatures.counts import tally
-from signatures.models import HeldSubmission, Signature
+from signatures.models import HeldSubmission, Signature, new_referral_code
 from signatures.normalize import canonical_email, province_for_postal_code
 from signatures.services.email import queue
 from signatures.tasks import follow_up_resend, follow_up_submission
@@ -26,6 +26,8 @@ def signature_create(
     language: str,
     ip_address: str,
     needs_review: str = "",
+    source: str = "",
+    referral_code: str = "",
 ) -> None:
     """Store a signature once per canonical email, and email the signer.
 
@@ -42,6 +44,10 @@ def signature_create(
     `needs_review` (a Signature.Review reason) keeps a new signature pending,
     counted only once its emailed link is used, on every petition; held, it
     marks the signature its link confirms.
+
+    `source` (a cleaned slug) and `referral_code` (another signer's code on
+    this petition; an unknown one is ignored) describe how a new signature
+    came: only the first submission's are kept, a later one changes neither.
     """
     details = {
         "full_name": full_name,
@@ -57,8 +63,20 @@ def signature_create(
         "review_reason": needs_review,
     }
     email_canonical = canonical_email(email)
+    referrer_id = (
+        Signature.objects.filter(petition=petition, referral_code=referral_code)
+        .values_list("pk", flat=True)
+        .first()
+        if referral_code
+        else None
+    )
+    # Not among the held details: a later submission does not rewrite them.
     signature = Signature.unsaved(
-        petition=petition, email_canonical=email_canonical, **details
+        petition=petition,
+        email_canonical=email_canonical,
+        source=source,
+        referred_by_id=referrer_id,
+        **details,
     )
     with transaction.atomic():
         # One statement whether or not the address has a row: the unique
@@ -77,6 +95,21 @@ def signature_create(
             submission_id=str(submission.pk),
             signature_public_id=str(signature.public_id),
         )
+
+
+def signature_referral_code(*, signature: Signature) -> str:
+    """The signer's referral code, given one now if they signed before codes
+    existed (migration 0013 left theirs empty)."""
+    if signature.referral_code is None:
+        Signature.objects.filter(pk=signature.pk, referral_code=None).update(
+            referral_code=new_referral_code()
+        )
+        signature.referral_code = (
+            Signature.objects.filter(pk=signature.pk)
+            .values_list("referral_code", flat=True)
+            .get()
+        )
+    return signature.referral_code or ""
 
 
 def link_can_confirm(*, status: str, from_submission: bool) -> bool:

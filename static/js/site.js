@@ -25,6 +25,22 @@
     }
   }
 
+  // Where the visitor came from: the landing link's ?source= and ?ref=. The
+  // campaign page is one copy for everyone (the proxy ignores the query
+  // string), so the server cannot write them in; this does, into the sign
+  // form's hidden fields, which the server checks (signatures/forms.py).
+  // A form sent back with errors already has them.
+  if (window.URLSearchParams) {
+    var landing = new URLSearchParams(window.location.search);
+    ["source", "ref"].forEach(function (name) {
+      var input = document.querySelector("form.sign-form input[name=" + name + "]");
+      var value = landing.get(name);
+      if (input && !input.value && value) {
+        input.value = value.slice(0, 100);
+      }
+    });
+  }
+
   // The server's own word on when the form was shown: a signed time from
   // count.json, fetched as the page loads (signatures/form_clock.py). A form
   // sent back with errors keeps the time of its first showing. Asked past

@@ -90,7 +90,7 @@ def test_instant_signer_is_thanked_emailed_and_can_resend_and_confirm(
 
     page.goto(live_server.url + confirmation_link(mail.outbox[-1]))
     page.click("main form button[type=submit]")
-    page.wait_for_url(f"**/p/{SEED_SLUG}/confirmed/")
+    page.wait_for_url(f"**/p/{SEED_SLUG}/confirmed/?ref=*")
 
     signature.refresh_from_db()
     assert signature.status == Signature.Status.CONFIRMED

@@ -97,7 +97,7 @@ def test_keyboard_only_journey_with_visible_focus(
     page.goto(live_server.url + confirmation_link(mail.outbox[-1]))
     tab_to(page, "Confirm my signature")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/confirmed/")
+    page.wait_for_url("**/confirmed/?ref=*")
 
     assert page.locator("progress").first.get_attribute("value") == "1"
     assert (
