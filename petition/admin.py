@@ -34,6 +34,8 @@ from signatures.dashboard import (
     Bar,
     Chart,
     Dashboard,
+    Referrer,
+    SourceRow,
     email_queue,
     petition_dashboard,
     petition_report,
@@ -52,7 +54,7 @@ def _dashboard_format() -> str:
         f"{cls.__module__}.{cls.__qualname__}("
         + ",".join(field.name for field in dataclasses.fields(cls))
         + ")"
-        for cls in (Dashboard, Chart, Bar)
+        for cls in (Dashboard, Chart, Bar, SourceRow, Referrer)
     )
     return hashlib.sha256(shape.encode()).hexdigest()[:10]
 
