@@ -23,6 +23,7 @@ from core.context_processors import site_name
 from core.ratelimits import take_one
 from petition.models import Organizer
 from signatures.models import HeldSubmission, Signature
+from signatures.sharing import tagged_url
 from signatures.tokens import confirmation_token, manage_token
 
 
@@ -130,6 +131,14 @@ def build_signature_email(
             "site_name": site_name(),
             "organizer": petition_text.organizer,
         }
+        # The link to share carries the channel and the signer's own public
+        # referral code (never who they are), so organizers can see which
+        # signers brought others (signatures/dashboard.py).
+        context["share_url"] = tagged_url(
+            context["petition_url"],
+            source="email",
+            ref=signature.referral_code or "",
+        )
         unsubscribe_url = _absolute(
             reverse("signatures:unsubscribe", args=[manage_token(signature)])
         )

@@ -133,3 +133,19 @@ def test_emails_come_from_the_sites_name_in_the_signers_language(
             name,
             "campaign@petition.example",
         )
+
+
+@pytest.mark.parametrize("kind", [EmailKind.THANKS, EmailKind.ALREADY_SIGNED])
+def test_the_emails_share_link_carries_the_channel_and_the_signers_own_code(
+    petition, mail_server, kind
+):
+    signature = SignatureFactory(petition=petition, language="en")
+    assert signature.referral_code  # every new signature has one
+
+    send_signature_email(signature, kind)
+
+    [message] = mail_server.received
+    share = f"/en/p/{SEED_SLUG}/?source=email&ref={signature.referral_code}"
+    for part in ("plain", "html"):
+        body = message.get_body(preferencelist=(part,)).get_content()
+        assert share.replace("&", "&amp;" if part == "html" else "&") in body
