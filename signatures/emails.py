@@ -135,7 +135,7 @@ def build_signature_email(
         # referral code (never who they are), so organizers can see which
         # signers brought others (signatures/dashboard.py).
         context["share_url"] = tagged_url(
-            context["petition_url"],
+            _absolute(petition.get_absolute_url()),
             source="email",
             ref=signature.referral_code or "",
         )
