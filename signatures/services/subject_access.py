@@ -30,6 +30,9 @@ SUBJECT_ACCESS_FIELDS = [
     "email_undeliverable_reason",
     "anonymised_at",
     "ip_hash",
+    # Where they came from, and their own code for the links they share.
+    "source",
+    "referral_code",
 ]
 
 HELD_FIELDS = [
@@ -44,7 +47,7 @@ def signer_data(*, email: str, user: User | None) -> dict:
     canonical = canonical_email(email)
     signatures = (
         Signature.objects.of_inbox(canonical)
-        .select_related("petition", "petition_version")
+        .select_related("petition", "petition_version", "referred_by")
         .order_by("created_at")
     )
     records = [
@@ -52,6 +55,11 @@ def signer_data(*, email: str, user: User | None) -> dict:
             "petition": signature.petition.title,
             "petition_url": settings.SITE_URL + signature.petition.get_absolute_url(),
             "petition_version_signed": signature.petition_version.number,
+            # The code of the link they came by: another signer's public
+            # code, never who that signer is.
+            "referred_by_code": (
+                signature.referred_by.referral_code if signature.referred_by else None
+            ),
             **{
                 field: _json_value(getattr(signature, field))
                 for field in SUBJECT_ACCESS_FIELDS

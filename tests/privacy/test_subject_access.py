@@ -97,3 +97,24 @@ def test_selecting_several_rows_of_one_person_exports_them_once(
     assert len(data["signatures"]) == 2
     assert "people" not in data
     assert ModerationAction.objects.count() == 1
+
+
+def test_the_data_held_says_where_a_signer_came_from_and_names_no_referrer(
+    client, exporter, seed_campaign
+):
+    referrer = SignatureFactory(petition=seed_campaign, full_name="Rita Referrer")
+    signature = SignatureFactory(
+        petition=seed_campaign, source="whatsapp", referred_by=referrer
+    )
+
+    response = client.post(
+        "/admin/signatures/signature/",
+        {"action": "export_signer_data", "_selected_action": [signature.pk]},
+    )
+
+    [held] = json.loads(response.content)["signatures"]
+    assert held["source"] == "whatsapp"
+    assert held["referral_code"] == signature.referral_code
+    assert held["referred_by_code"] == referrer.referral_code
+    assert "Rita" not in response.content.decode()
+    assert referrer.email not in response.content.decode()
