@@ -6,7 +6,6 @@ the nodes. Used by bench/run.py and bench/surge.py."""
 import atexit
 import json
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -21,6 +20,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # deploy/local_nginx.py
+
+from deploy.local_nginx import start_nginx as start_nginx_process
+
 PYTHON = sys.executable
 SLUG = "no-more-caged-families"
 PG = os.environ.get(
@@ -211,57 +214,21 @@ def start_hello(port: int) -> subprocess.Popen:
     return server
 
 
-def render_nginx_conf(values: dict[str, str]) -> str:
-    """deploy/nginx.conf with its ${NAME} placeholders filled, as envsubst
-    with the list of names does (and tests/proxy/nginx.py)."""
-    template = (ROOT / "deploy" / "nginx.conf").read_text()
-    return re.sub(r"\$\{([A-Z_]+)\}", lambda match: values[match[1]], template)
-
-
 def start_nginx(upstreams: list[str], prefix: Path) -> tuple[subprocess.Popen, int]:
     """nginx with the production configuration, in front of the app nodes
     at `upstreams` ("host:port"), under its own prefix; and its HTTP port."""
     nginx = ensure_tool("nginx", "nginx", "/usr/sbin/nginx")
     openssl = ensure_tool("openssl", "openssl")
-    prefix.mkdir(parents=True, exist_ok=True)
-    # Only to fill the template's HTTPS server: the benchmark speaks HTTP.
-    sh(
-        openssl,
-        *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
-        *("-subj", "/CN=localhost", "-keyout", str(prefix / "key.pem")),
-        *("-out", str(prefix / "cert.pem")),
-        capture_output=True,
-    )
     port = free_port()
-    config = prefix / "nginx.conf"
-    config.write_text(
-        render_nginx_conf(
-            {
-                "NGINX_HTTP_LISTEN": f"127.0.0.1:{port}",
-                "NGINX_HTTPS_LISTEN": f"127.0.0.1:{free_port()}",
-                "NGINX_TLS_CERTIFICATE": str(prefix / "cert.pem"),
-                "NGINX_TLS_KEY": str(prefix / "key.pem"),
-                "GUNICORN_SERVERS": " ".join(f"server {u};" for u in upstreams),
-            }
-        )
-    )
-    # As root, nginx would hand its workers to "nobody", who cannot enter a
-    # private temporary directory; as anyone else it runs as that user.
-    directives = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
-    server = subprocess.Popen(
-        [
-            nginx,
-            "-p",
-            f"{prefix}/",
-            "-e",
-            "error.log",
-            "-c",
-            str(config),
-            "-g",
-            directives,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    # The HTTPS server is only there because the template has one: the
+    # benchmark speaks HTTP.
+    server = start_nginx_process(
+        nginx=nginx,
+        openssl=openssl,
+        prefix=prefix,
+        upstreams=upstreams,
+        http_port=port,
+        https_port=free_port(),
     )
     _wait_for(server, f"http://127.0.0.1:{port}/healthz", "nginx", prefix / "error.log")
     return server, port

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from deploy.local_nginx import start_nginx
 from tests.conftest import SEED_SLUG
-from tests.servers import ROOT, free_port, http
+from tests.servers import free_port, http
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl")
@@ -42,60 +43,19 @@ needs_nginx = pytest.mark.skipif(
 )
 
 
-def render_nginx_conf(values: dict[str, str]) -> str:
-    """deploy/nginx.conf with its ${NAME} placeholders filled, as envsubst
-    with the list of names does: nginx's own $variables are left alone."""
-    template = (ROOT / "deploy" / "nginx.conf").read_text()
-    return re.sub(r"\$\{([A-Z_]+)\}", lambda match: values[match[1]], template)
-
-
 @contextmanager
 def nginx_in_front_of(upstream: str, prefix: Path) -> Iterator[dict[str, int]]:
     """nginx run as the shipped configuration says, under its own prefix;
     yields its HTTP and HTTPS ports."""
     assert OPENSSL, "needs openssl"
-    prefix.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            OPENSSL,
-            *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
-            *("-subj", "/CN=localhost"),
-            *("-keyout", str(prefix / "key.pem"), "-out", str(prefix / "cert.pem")),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
     ports = {"http": free_port(), "https": free_port()}
-    config = prefix / "nginx.conf"
-    config.write_text(
-        render_nginx_conf(
-            {
-                "NGINX_HTTP_LISTEN": f"127.0.0.1:{ports['http']}",
-                "NGINX_HTTPS_LISTEN": f"127.0.0.1:{ports['https']}",
-                "NGINX_TLS_CERTIFICATE": str(prefix / "cert.pem"),
-                "NGINX_TLS_KEY": str(prefix / "key.pem"),
-                "GUNICORN_SERVERS": f"server {upstream};",
-            }
-        )
-    )
-    # As root, nginx would hand its workers to "nobody", who cannot enter a
-    # private temporary directory; as anyone else it runs as that user.
-    directives = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
-    server = subprocess.Popen(
-        [
-            NGINX,
-            "-p",
-            f"{prefix}/",
-            "-e",
-            "error.log",
-            "-c",
-            str(config),
-            "-g",
-            directives,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    server = start_nginx(
+        nginx=NGINX,
+        openssl=OPENSSL,
+        prefix=prefix,
+        upstreams=[upstream],
+        http_port=ports["http"],
+        https_port=ports["https"],
     )
     try:
         deadline = time.monotonic() + 15
