@@ -1,11 +1,13 @@
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django import forms
 from django.conf import settings
 from django.forms import BoundField
 from django.forms.utils import flatatt
+from django.http import HttpRequest, QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -91,6 +93,28 @@ def landing_marks(query) -> dict[str, str]:
         "source": clean_source(query.get("source")),
         "ref": clean_referral_code(query.get("ref")),
     }
+
+
+def posted_with_landing_marks(request: HttpRequest) -> QueryDict:
+    """The sign form as posted, with the landing link's source and referral
+    taken from the Referer where the page's script did not write them in
+    (no JavaScript). A same-origin POST names the whole address of the page
+    it came from, query string included (Referrer-Policy
+    strict-origin-when-cross-origin), and the form carries what it found
+    through any error round trip, as hidden fields."""
+    posted = request.POST
+    if posted.get("source") or posted.get("ref"):
+        return posted
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc != request.get_host():
+        return posted
+    marks = landing_marks({k: v[0] for k, v in parse_qs(referer.query).items()})
+    if not any(marks.values()):
+        return posted
+    posted = posted.copy()
+    for name, value in marks.items():
+        posted[name] = value
+    return posted
 
 
 @lru_cache(maxsize=8)

@@ -32,6 +32,7 @@ from signatures.forms import (
     SignatureForm,
     clean_referral_code,
     landing_marks,
+    posted_with_landing_marks,
 )
 from signatures.models import Signature
 from signatures.normalize import canonical_email, mask_email
@@ -112,7 +113,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     # link's source and referral from the query string, for browsers
     # without scripts; a form sent back with errors keeps its own.
     form = (
-        SignatureForm(request.POST)
+        SignatureForm(posted_with_landing_marks(request))
         if signing
         else SignatureForm(initial=landing_marks(request.GET))
     )

@@ -56,3 +56,28 @@ def test_a_landing_links_source_and_referral_reach_the_signature_and_the_csv(
         )
     ).splitlines()
     assert rows[1:] == [f"Jane Doe,whatsapp,{referrer.referral_code}"]
+
+
+def test_without_scripts_the_landing_links_source_still_reaches_the_signature(
+    browser, live_server, seed_campaign
+):
+    referrer = SignatureFactory(petition=seed_campaign, email="ann@example.org")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(
+        f"{live_server.url}/en/p/{SEED_SLUG}/"
+        f"?source=newsletter&ref={referrer.referral_code}"
+    )
+    page.get_by_label("Full name").fill("Jo Doe")
+    page.get_by_label("Email address").fill("jo@example.org")
+    page.get_by_label("Postal code").fill("K1")  # a typo: a round trip
+    page.get_by_role("button", name="Sign the petition").click()
+    page.get_by_text("Please fix the following to sign:").wait_for()
+    page.get_by_label("Postal code").fill("K1A 0B1")
+    page.get_by_role("button", name="Sign the petition").click()
+    page.wait_for_url("**/thanks/")
+    context.close()
+
+    signature = Signature.objects.get(email="jo@example.org")
+    assert signature.source == "newsletter"
+    assert signature.referred_by == referrer

@@ -11,7 +11,7 @@ from signatures.services.signing import signature_referral_code
 from tests.conftest import SEED_SLUG
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.html_tools import parse_page
-from tests.signing import confirmation_link
+from tests.signing import confirmation_link, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +165,67 @@ def test_share_links_on_the_public_thank_you_page_name_the_channel_only(
     assert any("source%3Dwhatsapp" in href for href in links)
     assert not any("ref%3D" in href or "ref=" in href for href in links)
     assert code not in response.content.decode()
+
+
+def landing(query: str) -> str:
+    return f"http://testserver/en/p/{SEED_SLUG}/?{query}"
+
+
+def test_without_scripts_the_source_comes_from_the_campaign_pages_address(
+    client, seed_campaign
+):
+    referrer = SignatureFactory(petition=seed_campaign)
+
+    client.post(
+        SIGN_URL,
+        form_data(source="", ref=""),
+        HTTP_REFERER=landing(f"source=newsletter&ref={referrer.referral_code}"),
+    )
+
+    signature = Signature.objects.get(email="jane@example.org")
+    assert signature.source == "newsletter"
+    assert signature.referred_by == referrer
+
+
+def test_without_scripts_the_source_survives_a_form_error(client, seed_campaign):
+    response = client.post(
+        SIGN_URL,
+        form_data(postal_code="K1", source="", ref=""),  # a typo
+        HTTP_REFERER=landing("source=telegram"),
+    )
+    assert hidden_value(response, "source") == "telegram"
+
+    # Sent again from the sign page itself, whose address names no source.
+    client.post(
+        SIGN_URL,
+        form_data(source=hidden_value(response, "source")),
+        HTTP_REFERER=f"http://testserver{SIGN_URL}",
+    )
+
+    assert Signature.objects.get().source == "telegram"
+
+
+def test_what_the_pages_script_wrote_wins_over_the_address(client, seed_campaign):
+    client.post(
+        SIGN_URL,
+        form_data(source="whatsapp"),
+        HTTP_REFERER=landing("source=facebook"),
+    )
+
+    assert Signature.objects.get().source == "whatsapp"
+
+
+@pytest.mark.parametrize(
+    "referer",
+    [
+        f"https://elsewhere.example/en/p/{SEED_SLUG}/?source=spoofed",
+        "not a url ?source=spoofed",
+        landing("source=%3Dcmd()"),
+    ],
+)
+def test_a_source_from_another_site_or_a_bad_one_is_not_kept(
+    client, seed_campaign, referer
+):
+    client.post(SIGN_URL, form_data(source="", ref=""), HTTP_REFERER=referer)
+
+    assert Signature.objects.get().source == ""
