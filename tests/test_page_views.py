@@ -3,14 +3,17 @@ cache, never the database, and kept per day in the database once the day
 is over (visits/)."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import SEED_SLUG, clear_cache
+from tests.factories import PetitionFactory
 from tests.html_tools import parse_page
 from visits.counter import count_view
 from visits.models import DailyViews
@@ -167,3 +170,16 @@ def test_today_is_read_from_the_cache_and_not_written(seed_campaign):
 
     assert views.per_day == {today: 1}
     assert not DailyViews.objects.exists()
+
+
+def test_the_daily_command_keeps_yesterdays_views_of_every_petition(seed_campaign):
+    other = PetitionFactory()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    count_view(seed_campaign.pk, yesterday, "")
+    count_view(other.pk, yesterday, "email")
+
+    call_command("fold_page_views", stdout=StringIO())
+
+    assert sorted(
+        DailyViews.objects.values_list("petition_id", "views", "by_source")
+    ) == sorted([(seed_campaign.pk, 1, {"": 1}), (other.pk, 1, {"email": 1})])
