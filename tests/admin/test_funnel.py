@@ -98,3 +98,22 @@ def test_dashboard_charts_label_their_axes_with_dates_and_values(
     described = page.by_id("per-day-axes").text
     assert f"from {first} to {today.isoformat()}" in " ".join(described.split())
     assert "from 0 to 8" in described
+
+
+def test_dashboard_funnel_reads_in_french(client, organizer, petition):
+    count_view(petition.pk, timezone.localdate(), "")
+    count_view(petition.pk, timezone.localdate(), "")
+    SignatureFactory(petition=petition)
+
+    page = parse_page(
+        client.get(
+            f"/admin/petition/petition/{petition.pk}/dashboard/",
+            headers={"Accept-Language": "fr"},
+        ).content.decode()
+    )
+
+    text = " ".join(page.visible_text.split())
+    assert "Des pages vues aux confirmations" in text
+    assert "50,0 pour 100 pages vues" in text
+    assert "100 % des signatures" in text
+    assert "En abscisse : date" in text

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from tests.browser.conftest import DESKTOP
+from tests.browser.test_accessibility import serious_violations
 from tests.conftest import SEED_SLUG
 
 pytestmark = [
@@ -69,4 +70,5 @@ def test_opening_the_page_counts_one_view_on_the_dashboard_and_a_reload_none(
     assert admin.locator("#views-per-day-caption").is_visible()
     admin.screenshot(path=screenshot_dir / "admin-dashboard-funnel.png", full_page=True)
     assert blocked == []
+    assert serious_violations(admin) == []
     organizers.close()
