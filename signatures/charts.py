@@ -7,7 +7,7 @@ from math import floor, log10
 
 # The plot inside the drawing: room on the left for the values, below for
 # the dates.
-_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 12, 28
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 36, 12, 36
 # At most this many dates under the bars, at least this far apart (a
 # date's width in the drawing), so they never overlap.
 _X_TICKS = 6
