@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "anymail",
     "petition",
     "signatures",
+    "visits",
 ]
 
 MIDDLEWARE = [
@@ -373,6 +374,10 @@ SIGNATURE_EMAILS_PER_ADDRESS_PER_HOUR = env_int(
 # Sign POSTs per client IP: enough for a household or office, not a script.
 SIGN_RATE_PER_MINUTE = env_rate("SIGN_RATE_PER_MINUTE", "10/m")
 SIGN_RATE_PER_HOUR = env_rate("SIGN_RATE_PER_HOUR", "100/h")
+# Page-view beacons per client IP (visits/views.py): one per browser,
+# petition and day, so this is a whole office or a carrier's shared address
+# opening the page, not one person; beyond it views are not counted.
+PAGE_VIEW_RATE_PER_MINUTE = env_rate("PAGE_VIEW_RATE_PER_MINUTE", "60/m")
 # Resend requests per address.
 RESEND_RATE_PER_HOUR = env_rate("RESEND_RATE_PER_HOUR", "3/h")
 # How many proxies in front of the app append to X-Forwarded-For; 0 means

@@ -7,6 +7,7 @@ from django.urls import include, path, reverse_lazy
 from core.views import same_origin_referrer
 from petition import views as petition_views
 from signatures import webhooks
+from visits import views as visits_views
 
 # The organizers' header on the password pages too, not "Django administration".
 _ADMIN_HEADER = {
@@ -37,6 +38,8 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     # Language-neutral: the count is the same in every language.
     path("p/<slug:slug>/count.json", petition_views.count_json, name="petition-count"),
+    # The campaign page's view beacon: a POST, never cached (visits/views.py).
+    path("p/<slug:slug>/views", visits_views.page_view, name="petition-views"),
     # Where browsers and link previews look for icons without being told.
     path("favicon.ico", petition_views.favicon, name="favicon"),
     path(

@@ -30,9 +30,8 @@ from petition.models import (
     PetitionVersion,
 )
 from petition.services import petition_version_record
+from signatures.charts import Bar, Chart, Tick
 from signatures.dashboard import (
-    Bar,
-    Chart,
     Dashboard,
     Referrer,
     SourceRow,
@@ -40,6 +39,7 @@ from signatures.dashboard import (
     petition_dashboard,
     petition_report,
 )
+from signatures.funnel import Funnel, FunnelRow
 
 DASHBOARD_CACHE_SECONDS = 60
 
@@ -54,7 +54,7 @@ def _dashboard_format() -> str:
         f"{cls.__module__}.{cls.__qualname__}("
         + ",".join(field.name for field in dataclasses.fields(cls))
         + ")"
-        for cls in (Dashboard, Chart, Bar, SourceRow, Referrer)
+        for cls in (Dashboard, Chart, Bar, Tick, SourceRow, Referrer, Funnel, FunnelRow)
     )
     return hashlib.sha256(shape.encode()).hexdigest()[:10]
 

@@ -13,63 +13,16 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from petition.models import Petition
+from signatures.charts import Chart, bar_chart
+from signatures.funnel import Funnel, petition_funnel
 from signatures.models import PROVINCES, Signature
 from signatures.tasks import send_signature_email
+from visits.services import petition_views
 
 CHART_DAYS = 120
 CHART_HOURS = 48
 
 _NOT_INVALIDATED = ~Q(status=Signature.Status.INVALIDATED)
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: int
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A bar chart laid out for a server-rendered SVG (no script, no CDN)."""
-
-    bars: list[Bar]
-    width: int
-    height: int
-    peak: int
-
-    @property
-    def first_label(self) -> str:
-        return self.bars[0].label if self.bars else ""
-
-    @property
-    def last_label(self) -> str:
-        return self.bars[-1].label if self.bars else ""
-
-
-def bar_chart(
-    points: list[tuple[str, int]], *, width: int = 720, height: int = 180
-) -> Chart:
-    peak = max((value for _, value in points), default=0)
-    # Bars no wider than 24 units: a young petition's few days stay bars.
-    slot = min(width / max(len(points), 1), 24)
-    bars = []
-    for index, (label, value) in enumerate(points):
-        bar_height = (value / peak) * height if peak else 0
-        bars.append(
-            Bar(
-                label=label,
-                value=value,
-                x=round(index * slot + slot * 0.1, 2),
-                y=round(height - bar_height, 2),
-                width=round(slot * 0.8, 2),
-                height=round(bar_height, 2),
-            )
-        )
-    return Chart(bars=bars, width=width, height=height, peak=peak)
 
 
 def _days(counts: dict[date, int], today: date) -> list[tuple[str, int]]:
@@ -95,6 +48,11 @@ def _hours(counts: dict[datetime, int], now: datetime) -> list[tuple[str, int]]:
         (timezone.localtime(hour).strftime("%Y-%m-%d %H:00"), by_hour.get(hour, 0))
         for hour in hours
     ]
+
+
+def _short_hour(label: str) -> str:
+    """ "2026-11-27 14:00" as "11-27 14:00": the year is this one."""
+    return label[5:]
 
 
 TOP_REFERRERS = 10
@@ -136,6 +94,8 @@ class Dashboard:
     undeliverable: int
     per_day: Chart
     per_hour: Chart
+    views_per_day: Chart
+    funnel: Funnel
     by_province: list[tuple[str, int]]
     by_country: list[tuple[str, int]]
     by_source: list[SourceRow]
@@ -143,9 +103,10 @@ class Dashboard:
 
 
 def petition_dashboard(petition: Petition) -> Dashboard:
-    """Five queries in all: one grouped by status, consent, province and
+    """Nine queries at most: one grouped by status, consent, province and
     country (the totals and breakdowns), one by day, one over the last hours,
-    one by source, one for the top referrers."""
+    one by source, one for the top referrers; and for the funnel, up to
+    three for the page views (visits.services) and one by source since."""
     signatures = Signature.objects.filter(petition=petition)
     totals = {
         "confirmed": 0,
@@ -183,12 +144,16 @@ def petition_dashboard(petition: Petition) -> Dashboard:
                 )
     now = timezone.now()
     received = signatures.filter(_NOT_INVALIDATED)
-    per_day = dict(
-        received.annotate(day=TruncDate("created_at"))
+    today = timezone.localdate(now)
+    per_day_both = {
+        day: (n, counted)
+        for day, n, counted in received.annotate(day=TruncDate("created_at"))
         .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
+        .annotate(n=Count("pk"), counted=Count("pk", filter=Signature.COUNTED))
+        .values_list("day", "n", "counted")
+    }
+    per_day = {day: n for day, (n, _counted) in per_day_both.items()}
+    views = petition_views(petition_id=petition.pk, today=today)
     per_hour = dict(
         received.filter(created_at__gte=now - timedelta(hours=CHART_HOURS))
         .annotate(hour=TruncHour("created_at", tzinfo=UTC))
@@ -217,8 +182,12 @@ def petition_dashboard(petition: Petition) -> Dashboard:
     return Dashboard(
         computed_at=now,
         **totals,
-        per_day=bar_chart(_days(per_day, timezone.localdate(now))),
-        per_hour=bar_chart(_hours(per_hour, now)),
+        per_day=bar_chart(_days(per_day, today)),
+        per_hour=bar_chart(_hours(per_hour, now), tick_label=_short_hour),
+        views_per_day=bar_chart(_days(views.per_day, today)),
+        funnel=petition_funnel(
+            views=views, received=received, per_day=per_day_both, today=today
+        ),
         by_province=_ranked(
             provinces, lambda code: str(province_names.get(code, "")) or "—"
         ),

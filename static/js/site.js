@@ -138,3 +138,33 @@
     }, 15000);
   }
 })();
+
+// One page view for the organizers' dashboard (visits/views.py). The page
+// is one copy for everyone, kept by the proxy and any CDN, so the server
+// cannot count views itself: this tells it, once per browser, petition and
+// day (the date kept in localStorage), with the landing link's ?source=.
+// Browsers without scripts, and most robots, send nothing.
+(function countPageView() {
+  "use strict";
+
+  var panel = document.querySelector("[data-views-url]");
+  if (!panel || !navigator.sendBeacon || !window.URLSearchParams) {
+    return;
+  }
+  var url = panel.getAttribute("data-views-url");
+  var now = new Date();
+  var today = now.getFullYear() + "-" + (now.getMonth() + 1) + "-" + now.getDate();
+  var flag = "viewed " + url;
+  try {
+    if (window.localStorage.getItem(flag) === today) {
+      return;
+    }
+    window.localStorage.setItem(flag, today);
+  } catch (error) {
+    // Storage refused (private browsing, settings): counted on every load.
+  }
+  var landing = new URLSearchParams(window.location.search);
+  var body = new URLSearchParams();
+  body.set("source", (landing.get("source") || "").slice(0, 100));
+  navigator.sendBeacon(url, body);
+})();

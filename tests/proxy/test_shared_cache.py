@@ -6,6 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from tests.conftest import SEED_SLUG
 from tests.proxy.nginx import (
     CAMPAIGN,
     COUNT,
@@ -184,3 +185,29 @@ def test_an_answer_with_set_cookie_is_never_stored(stub_site):
     assert [answer.cache for answer in plain] == ["MISS", "HIT"]
     assert [answer.cache for answer in with_cookie] == ["MISS", "MISS"]
     assert StubUpstream.requests == ["/public", "/public/cookie", "/public/cookie"]
+
+
+def test_every_page_view_beacon_reaches_the_app_and_none_is_stored(site):
+    beacon = f"/p/{SEED_SLUG}/views"
+    host = fresh_host()
+    before = app_saw(site, "POST", beacon)
+    browser = {
+        "Sec-Fetch-Site": "same-origin",
+        "Origin": f"https://{host}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+    answers = [
+        https_request(
+            site, beacon, method="POST", host=host, headers=browser, body="source="
+        )
+        for _ in range(3)
+    ]
+    too_big = https_request(
+        site, beacon, method="POST", host=host, headers=browser, body="x" * 4096
+    )
+
+    assert [(answer.status, answer.cache) for answer in answers] == [(204, None)] * 3
+    assert all("no-store" in answer.headers["Cache-Control"] for answer in answers)
+    assert app_saw(site, "POST", beacon) == before + 3
+    assert too_big.status == 413  # refused by nginx, never read by the app
