@@ -102,7 +102,10 @@ def test_a_text_message_and_an_email_read_with_spaces_not_plus_signs():
     ("language", "message"),
     [
         ("en", "I just signed “Clean water”. Will you sign too?"),
-        ("fr", "Je viens de signer « Clean water ». Vous signez aussi ?"),
+        (
+            "fr",
+            "Je viens de signer «\u00a0Clean water\u00a0». Vous signez aussi\u00a0?",
+        ),
     ],
 )
 def test_the_message_asks_friends_to_sign_in_the_pages_language(language, message):
@@ -149,8 +152,8 @@ def test_the_french_thank_you_page_asks_in_french_with_no_referral_code(
     assert "Partagerez-vous la pétition ?" in page.visible_text
     (yes,) = [b for b in page.all("button") if "data-share-yes" in b.attrs]
     assert yes.attrs["data-share-url"].endswith(f"/fr/p/{SEED_SLUG}/?source=native")
-    assert yes.attrs["data-share-text"].startswith("Je viens de signer « ")
-    assert yes.attrs["data-share-text"].endswith(" ». Vous signez aussi ?")
+    assert yes.attrs["data-share-text"].startswith("Je viens de signer «\u00a0")
+    assert yes.attrs["data-share-text"].endswith("\u00a0». Vous signez aussi\u00a0?")
     hrefs = [
         unquote(a.attrs["href"])
         for a in page.all("a")
