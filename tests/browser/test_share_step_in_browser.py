@@ -114,7 +114,7 @@ def open_page(browser, live_server):
 
 @pytest.fixture
 def signer(seed_campaign) -> Signature:
-    return SignatureFactory(petition=seed_campaign, email="jane@example.org")
+    return SignatureFactory.create(petition=seed_campaign, email="jane@example.org")
 
 
 def share_sources(page) -> list[str]:
