@@ -317,6 +317,14 @@ SITE_TAGLINES = {
     "fr": env.str("SITE_TAGLINE_FR", default="Signez, partagez, faites-vous entendre."),
 }
 
+# Messenger's share dialog on a desktop needs a Facebook app's id
+# (developers.facebook.com); without one, Messenger is offered on phones only.
+FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="")
+if FACEBOOK_APP_ID and not FACEBOOK_APP_ID.isdigit():
+    raise ImproperlyConfigured(
+        f"Environment variable FACEBOOK_APP_ID must be digits; got {FACEBOOK_APP_ID!r}."
+    )
+
 # A less obvious admin path keeps password-guessing bots off the login page.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):

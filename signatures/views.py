@@ -48,7 +48,7 @@ from signatures.services.signing import (
     signature_create,
     signature_referral_code,
 )
-from signatures.sharing import share_links, tagged_url
+from signatures.sharing import share_step
 from signatures.tokens import (
     ExpiredToken,
     InvalidToken,
@@ -78,11 +78,9 @@ def _petition_page(
     a signer's own, carrying their referral code)."""
     text = petition.text() if petition else None
     if share and petition is not None and text is not None:
-        url = public_url(petition.get_absolute_url())
-        context |= {
-            "share_url": tagged_url(url, source="link", ref=ref) if ref else url,
-            "share_links": share_links(url=url, title=text.title, ref=ref),
-        }
+        context |= share_step(
+            url=public_url(petition.get_absolute_url()), title=text.title, ref=ref
+        )
     return render(
         request,
         template,

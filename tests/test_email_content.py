@@ -149,3 +149,31 @@ def test_the_emails_share_link_carries_the_channel_and_the_signers_own_code(
     for part in ("plain", "html"):
         body = message.get_body(preferencelist=(part,)).get_content()
         assert share.replace("&", "&amp;" if part == "html" else "&") in body
+
+
+@pytest.mark.parametrize(
+    ("language", "ask", "button"),
+    [
+        ("en", "Help the campaign grow by sharing the petition:", "Share the petition"),
+        (
+            "fr",
+            "Aidez la campagne à grandir en partageant la pétition\u00a0:",
+            "Partager la pétition",
+        ),
+    ],
+)
+@pytest.mark.parametrize("kind", [EmailKind.THANKS, EmailKind.ALREADY_SIGNED])
+def test_the_thank_you_emails_ask_to_share_in_the_signers_language(
+    petition, mail_server, kind, language, ask, button
+):
+    signature = SignatureFactory(petition=petition, language=language)
+
+    send_signature_email(signature, kind)
+
+    [message] = mail_server.received
+    share = f"/{language}/p/{SEED_SLUG}/?source=email&amp;ref={signature.referral_code}"
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert ask in plain
+    assert share.replace("&amp;", "&") in plain.split(ask, 1)[1]
+    assert f'{share}">{button}</a>' in html

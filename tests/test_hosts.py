@@ -109,8 +109,9 @@ def test_links_on_shared_pages_come_from_the_site_address_not_the_host(
     count = json.loads(client.get(f"/p/{SEED_SLUG}/count.json", HTTP_HOST=host).text)
     page = client.get(f"/fr/p/{SEED_SLUG}/", HTTP_HOST=host).text
 
-    assert f'value="{petition_url}"' in thanks  # the address to copy
-    assert f'value="{petition_url}"' in confirmed
+    # The address to copy, naming its channel.
+    assert f'value="{petition_url}?source=link"' in thanks
+    assert f'value="{petition_url}?source=link"' in confirmed
     assert f'href="{petition_url}"' in widget
     assert count["url"] == petition_url
     assert re.search(

@@ -146,6 +146,7 @@ def test_secret_can_come_from_a_file(read_settings, tmp_path):
         ("TASKS_BACKEND", "celery"),
         ("SIGN_RATE_PER_MINUTE", "ten a minute"),
         ("SITE_URL", "petition.example.org"),
+        ("FACEBOOK_APP_ID", "my-petition-app"),
         # Below ten times EMAIL_TIMEOUT: a slow send could be sent twice.
         ("TASK_STALLED_AFTER_SECONDS", "60"),
     ],

@@ -122,6 +122,89 @@
     });
   }
 
+  // --- The share step (templates/includes/share_step.html) -------------
+  // Ask first, then offer: "Yes" opens the device's own share sheet where
+  // the browser has one (Web Share API), else shows the links; "Not now"
+  // folds the step away. Without this script the links are simply shown
+  // under the question, in the server's order (a phone's).
+  (function shareStep() {
+    var step = document.querySelector("[data-share]");
+    if (!step) {
+      return;
+    }
+    var question = step.querySelector("[data-share-ask]");
+    var yes = step.querySelector("[data-share-yes]");
+    var options = step.querySelector("[data-share-options]");
+    var later = step.querySelector("[data-share-later-note]");
+    var thanks = step.querySelector("[data-share-status]");
+    var list = step.querySelector(".share-links");
+
+    // A phone gets WhatsApp first and the links only a phone can open
+    // (Messenger's app, SMS); a desktop, WhatsApp after the public
+    // networks and Messenger's web dialog when the site has one. The
+    // pointer alone would take a touch laptop for a phone, and an iPad
+    // says "Macintosh": all three signs are asked.
+    var phone = Boolean(
+      (navigator.userAgentData && navigator.userAgentData.mobile) ||
+      /Android|iPhone|iPad|iPod|Mobi/i.test(navigator.userAgent) ||
+      (window.matchMedia && window.matchMedia("(pointer: coarse)").matches)
+    );
+    var elsewhere = list.querySelectorAll(
+      phone ? ".share-item--desktop" : ".share-item--phone"
+    );
+    Array.prototype.forEach.call(elsewhere, function (item) {
+      item.remove();
+    });
+    var whatsapp = list.querySelector("[data-source=whatsapp]");
+    var bluesky = list.querySelector("[data-source=bluesky]");
+    if (!phone && whatsapp && bluesky) {
+      bluesky.after(whatsapp);
+    }
+    step.classList.add("share--sorted");
+
+    function showOptions() {
+      question.hidden = true;
+      later.hidden = true;
+      options.hidden = false;
+      // The pressed button is gone: keyboard and screen-reader users
+      // continue from the first way to share.
+      options.querySelector("a").focus();
+    }
+
+    question.hidden = false;
+    options.hidden = true;
+
+    yes.addEventListener("click", function () {
+      var data = {
+        title: yes.getAttribute("data-share-title"),
+        text: yes.getAttribute("data-share-text"),
+        url: yes.getAttribute("data-share-url")
+      };
+      if (!navigator.share || (navigator.canShare && !navigator.canShare(data))) {
+        showOptions();
+        return;
+      }
+      navigator.share(data).then(function () {
+        thanks.textContent = thanks.getAttribute("data-shared");
+        showOptions();
+      }, function (error) {
+        // Closed by the person: the question stays for another try. Any
+        // other failure (no share target, refused) leaves the links.
+        if (!error || error.name !== "AbortError") {
+          showOptions();
+        }
+      });
+    });
+
+    step.querySelector("[data-share-later]").addEventListener("click", function () {
+      question.hidden = true;
+      later.hidden = false;
+      later.querySelector("button").focus();
+    });
+    step.querySelector("[data-share-show]").addEventListener("click", showOptions);
+  })();
+  // --- end of the share step ---------------------------------------------
+
   // Keep the count current while the page is open (it is cached for a few
   // seconds on the server, so this costs the database nothing).
   if (progress && window.fetch) {

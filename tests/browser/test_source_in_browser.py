@@ -44,6 +44,8 @@ def test_a_landing_links_source_and_referral_reach_the_signature_and_the_csv(
     page.goto(live_server.url + confirmation_link(mail.outbox[-1]))
     page.get_by_role("button", name="Confirm my signature").click()
     page.wait_for_url("**/confirmed/?ref=*")
+    # No share sheet in this browser: "Yes" shows the links.
+    page.get_by_role("button", name="Yes, I’ll share").click()
     whatsapp = page.get_by_role("link", name="WhatsApp").get_attribute("href")
     signature.refresh_from_db()
     assert f"ref%3D{signature.referral_code}" in whatsapp

@@ -94,7 +94,7 @@ def test_thank_you_page_offers_plain_share_links(client):
         assert any(h.startswith(prefix) for h in hrefs), prefix
     assert (
         page.by_id("share-url").attrs["value"]
-        == f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/"
+        == f"{django_settings.SITE_URL}/en/p/{SEED_SLUG}/?source=link"
     )
     assert all(
         e.attrs.get("src", "").startswith("/static/") for e in page.all("script")
