@@ -75,7 +75,7 @@ def header_key(header: str) -> str:
 def decoded(data: bytes) -> str:
     """The file's text: UTF-8 (with or without a byte-order mark, as Excel's
     "CSV UTF-8" writes it), else Windows-1252, which older Excel writes on
-    Windows and which reads any Latin-1 text too."""
+    Windows and which reads any Latin-1 text too; UTF-16 with its mark."""
     if data.startswith(b"PK\x03\x04"):
         raise BatchUnreadable(
             _(
@@ -83,6 +83,12 @@ def decoded(data: bytes) -> str:
                 "as “CSV UTF-8” (Excel) or “Text CSV” (LibreOffice) and upload that."
             )
         )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text": UTF-16 with its byte-order mark, tabs.
+        try:
+            return _text(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise BatchUnreadable(_not_text()) from None
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")
@@ -91,6 +97,10 @@ def decoded(data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             raise BatchUnreadable(_not_text()) from None
+    return _text(text)
+
+
+def _text(text: str) -> str:
     if "\x00" in text:
         raise BatchUnreadable(_not_text())
     return text

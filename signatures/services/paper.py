@@ -282,6 +282,7 @@ def paper_batch_import(
             rows=check.total,
         )
         now = timezone.now()
+        # Signed on the day of the event; the hour is not known.
         signed_at = min(
             now, timezone.make_aware(datetime.combine(collected_on, time(12)))
         )
