@@ -368,6 +368,11 @@ def test_the_import_is_on_record_and_paper_signatures_filter_and_export(
     }
     record = client.get("/admin/signatures/moderationaction/").content.decode()
     assert "paper signatures added" in record
+    batches = client.get("/admin/signatures/paperbatch/").content.decode()
+    assert "Rally at City Hall" in batches
+    assert f"?paper={batch.pk}" in batches
+    shown = client.get(f"/admin/signatures/paperbatch/{batch.pk}/change/")
+    assert "Ottawa volunteers" in shown.content.decode()
     web = client.get(f"{CHANGELIST}?paper=web").content.decode()
     assert "Web Signer" in web
     assert "Marie Tremblay" not in web
