@@ -65,6 +65,10 @@ COLUMNS: dict[str, Column] = {
     "source": Column(_("Source"), "source"),
     "referral_code": Column(_("Referral code"), "referral_code"),
     "referred_by": Column(_("Referred by"), "referred_by__referral_code"),
+    # Signatures collected on paper: the batch's event, date and collectors.
+    "paper_event": Column(_("Paper batch"), "paper_batch__event"),
+    "paper_collected_on": Column(_("Collected on"), "paper_batch__collected_on"),
+    "paper_collected_by": Column(_("Collected by"), "paper_batch__collected_by"),
 }
 DEFAULT_COLUMNS = ["full_name", "postal_code", "province", "country", "confirmed_at"]
 

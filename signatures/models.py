@@ -11,6 +11,7 @@ from django_countries.fields import CountryField
 
 from petition.models import Petition, PetitionVersion
 from signatures.normalize import canonical_email, first_name
+from signatures.paper_batch import PaperBatch
 
 PROVINCES = [
     ("AB", _("Alberta")),
@@ -160,9 +161,13 @@ class Signature(models.Model):
     )
     full_name = models.CharField(_("full name"), max_length=100)
     email = models.CharField(_("email as typed"), max_length=254)
-    email_canonical = models.CharField(
+    # Null for a paper signer who wrote no address (PaperBatch): unique per
+    # petition like any address, while any number of nulls may stand ("" would
+    # be one address that only one such signer could have).
+    email_canonical = models.CharField(  # noqa: DJ001
         _("canonical email"),
         max_length=254,
+        null=True,
         help_text=_("The address as compared for duplicates."),
     )
     country = CountryField(_("country"))
@@ -257,6 +262,15 @@ class Signature(models.Model):
         related_name="referrals",
         verbose_name=_("referred by"),
         help_text=_("The signer whose share link brought this one."),
+    )
+    paper_batch = models.ForeignKey(
+        PaperBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        verbose_name=_("paper batch"),
+        help_text=_("Collected on paper and added by an organizer, if so."),
     )
 
     objects = SignatureQuerySet.as_manager()
@@ -413,6 +427,7 @@ class ModerationAction(models.Model):
         EXPORT = "export", _("exported")
         WITHDRAW = "withdraw", _("withdrawn by the signer")
         ANONYMISE = "anonymise", _("anonymised")
+        PAPER = "paper", _("paper signatures added")
 
     kind = models.CharField(_("action"), max_length=12, choices=Kind)
     performed_by = models.ForeignKey(

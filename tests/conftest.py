@@ -165,6 +165,9 @@ def organizers_group(db) -> None:
     import_module("signatures.migrations.0004_organizers_group").create_group(
         apps, None
     )
+    import_module("signatures.migrations.0014_paper_batches").grant_organizers(
+        apps, None
+    )
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

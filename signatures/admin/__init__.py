@@ -3,6 +3,7 @@
 Importing this package registers the model admins."""
 
 from signatures.admin.moderation_actions import ModerationActionAdmin
+from signatures.admin.paper import PaperBatchAdmin
 from signatures.admin.signatures import SignatureAdmin
 
-__all__ = ["ModerationActionAdmin", "SignatureAdmin"]
+__all__ = ["ModerationActionAdmin", "PaperBatchAdmin", "SignatureAdmin"]

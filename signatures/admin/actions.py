@@ -219,11 +219,22 @@ class SignatureActions(admin.ModelAdmin):
     def export_signer_data(
         self, request: HttpRequest, queryset: SignatureQuerySet
     ) -> HttpResponse | None:
-        emails = list(
-            queryset.order_by()
+        # Paper signers who wrote no address are found by nothing else.
+        emails = [
+            email
+            for email in queryset.order_by()
+            .exclude(email_canonical=None)
             .values_list("email_canonical", flat=True)
             .distinct()[: _MAX_PEOPLE + 1]
-        )
+            if email
+        ]
+        if not emails:
+            self.message_user(
+                request,
+                _("None of the selected signers gave an email address."),
+                messages.ERROR,
+            )
+            return None
         if len(emails) > _MAX_PEOPLE:
             self.message_user(
                 request,

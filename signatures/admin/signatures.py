@@ -18,6 +18,7 @@ from signatures.admin.listing import (
     ReviewFilter,
     UndeliverableFilter,
 )
+from signatures.admin.paper import PaperFilter
 from signatures.admin.tools import SignatureTools
 from signatures.export import country_names
 from signatures.models import Signature, SignatureQuerySet
@@ -45,6 +46,7 @@ class SignatureAdmin(SignatureActions, SignatureTools):
         "status",
         ReviewFilter,
         UndeliverableFilter,
+        PaperFilter,
         "province",
         "country",
         "wants_updates",
@@ -57,7 +59,7 @@ class SignatureAdmin(SignatureActions, SignatureTools):
     search_help_text = _(
         "An email address, a postal code (or its first three characters), or part of a name."
     )
-    list_select_related = ["petition"]
+    list_select_related = ["petition", "paper_batch"]
     list_per_page = 100
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -92,15 +94,17 @@ class SignatureAdmin(SignatureActions, SignatureTools):
 
     @admin.display(description=_("status"), ordering="status")
     def status_and_review(self, signature: Signature) -> str:
-        """The status, and under it why the form looked automated and why
-        email no longer reaches the address, if so: one column, where three
-        would not fit the list on a laptop screen."""
+        """The status, and under it why the form looked automated, the paper
+        batch it came from and why email no longer reaches the address, if
+        so: one column, where four would not fit the list on a laptop screen."""
         marks = []
         if signature.review_reason:
             marks.append(
                 _("Marked for review: %(reason)s")
                 % {"reason": signature.get_review_reason_display()}
             )
+        if signature.paper_batch:
+            marks.append(_("On paper: %(batch)s") % {"batch": signature.paper_batch})
         if signature.email_undeliverable_reason:
             marks.append(
                 _("Email undeliverable: %(reason)s")

@@ -1,0 +1,401 @@
+"""Paper signatures added by an organizer: checked by the web form's rules,
+previewed row by row, added all together or not at all, counted once,
+never twice for someone who already signed, and on record."""
+
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tasks_db.models import DBTaskResult
+
+from petition.public import public_stats
+from signatures.counts import confirmations_key, counted_now
+from signatures.models import ModerationAction, PaperBatch, Signature
+from signatures.paper_csv import MAX_ROWS
+from tests.admin.pages import CHANGELIST, EXPORT, download
+from tests.factories import SignatureFactory
+from tests.html_tools import parse_page
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/admin/signatures/paperbatch/add/"
+
+GOOD_BATCH = (
+    "Name,Email,Postal code,Updates\n"
+    "Marie Tremblay,marie@example.org,h2x1y4,yes\n"
+    "Jean Dupont,,K1A 0B1,no\n"
+    "Aisha Khan,AISHA@Example.org,M5V 2T6,\n"
+)
+
+
+def batch_fields(petition, **extra) -> dict:
+    return {
+        "petition": petition.pk,
+        "event": "Rally at City Hall",
+        "collected_on": "2026-05-01",
+        "collected_by": "Ottawa volunteers",
+        "language": "en",
+        **extra,
+    }
+
+
+def upload(client, petition, content: bytes | str, name: str = "batch.csv"):
+    data = content.encode() if isinstance(content, str) else content
+    return client.post(
+        ADD,
+        {**batch_fields(petition), "file": SimpleUploadedFile(name, data, "text/csv")},
+    )
+
+
+@pytest.fixture
+def press_add(client, django_capture_on_commit_callbacks):
+    """Press "Add" on a preview: what its form carries, sent back, and what
+    waits for the commit (the count's tally) run."""
+
+    def press(preview):
+        page = parse_page(preview.content.decode())
+        form = page.by_id("paper-confirm")
+        assert form is not None, "no confirmation form on the preview"
+        data = {}
+        for element in form.descendants():
+            name = element.attrs.get("name")
+            if name == "csrfmiddlewaretoken" or not name:
+                continue
+            if element.tag == "textarea":
+                data[name] = element.text.removeprefix("\n")
+            elif element.attrs.get("type") == "hidden":
+                data[name] = element.attrs.get("value", "")
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(ADD, {**data, "confirm": "1"}, follow=True)
+
+    return press
+
+
+def row_text(response, number: int) -> str:
+    row = parse_page(response.content.decode()).by_id(f"paper-row-{number}")
+    assert row is not None, f"row {number} missing from the preview"
+    return " ".join(
+        " ".join(element.text.split()) for element in row.descendants() if element.text
+    )
+
+
+def test_a_valid_batch_is_previewed_then_counted_once_as_confirmed_paper_signatures(
+    client, organizer, petition, press_add
+):
+    SignatureFactory.create_batch(2, petition=petition)
+    before = public_stats(petition).count
+
+    preview = upload(client, petition, GOOD_BATCH)
+
+    assert "3 rows are valid" in preview.content.decode()
+    assert not Signature.objects.filter(paper_batch__isnull=False).exists()
+    added = press_add(preview)
+
+    paper = Signature.objects.filter(paper_batch__isnull=False).order_by("pk")
+    assert [(s.full_name, s.email, s.postal_code, s.province) for s in paper] == [
+        ("Marie Tremblay", "marie@example.org", "H2X 1Y4", "QC"),
+        ("Jean Dupont", "", "K1A 0B1", "ON"),
+        ("Aisha Khan", "AISHA@example.org", "M5V 2T6", "ON"),
+    ]
+    assert {s.status for s in paper} == {Signature.Status.CONFIRMED}
+    assert {s.source for s in paper} == {"paper"}
+    assert [s.wants_updates for s in paper] == [True, False, False]
+    assert paper[1].email_canonical is None
+    batch = PaperBatch.objects.get()
+    assert (batch.event, batch.collected_on, batch.collected_by) == (
+        "Rally at City Hall",
+        date(2026, 5, 1),
+        "Ottawa volunteers",
+    )
+    assert (batch.rows, batch.imported, batch.skipped) == (3, 3, 0)
+    assert batch.created_by == organizer
+    assert public_stats(petition).count == before + 3
+    text = added.content.decode()
+    assert "3 paper signatures added from “Rally at City Hall”" in text
+    assert "The petition now counts 5 signatures" in text
+    # Shown where it landed: the signature list, filtered to this batch.
+    assert added.redirect_chain[-1][0] == f"{CHANGELIST}?paper={batch.pk}"
+    assert text.count("On paper: Rally at City Hall (2026-05-01)") == 3
+    # Paper signers are sent nothing.
+    assert mail.outbox == []
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_large_batch_moves_the_count_once_by_its_size(
+    client, organizer, petition, press_add
+):
+    before = public_stats(petition).count
+    tallied = cache.get(confirmations_key(petition.pk))
+    content = "Name,Email,Postal code\n" + "".join(
+        f"Signer {n},signer{n}@example.org,K1A 0B1\n" for n in range(600)
+    )
+
+    press_add(upload(client, petition, content))
+
+    assert cache.get(confirmations_key(petition.pk)) == tallied + 600
+    assert public_stats(petition).count == before + 600
+    assert counted_now(petition.pk)[0] == before + 600
+
+
+def test_pressing_add_twice_adds_nothing_the_second_time(
+    client, organizer, petition, press_add
+):
+    preview = upload(client, petition, GOOD_BATCH)
+    press_add(preview)
+    count = public_stats(petition).count
+
+    again = press_add(preview)
+
+    assert Signature.objects.filter(paper_batch__isnull=False).count() == 3
+    assert public_stats(petition).count == count
+    assert "3 rows were people who had already signed" in again.content.decode()
+
+
+def test_one_bad_row_adds_nothing_and_its_error_is_shown_beside_it(
+    client, organizer, petition
+):
+    content = (
+        "Name,Email,Postal code\n"
+        "Marie Tremblay,marie@example.org,H2X 1Y4\n"
+        "Jean Dupont,jean@,K1A 0B1\n"
+        "Aisha Khan,aisha@example.org,12345\n"
+    )
+
+    preview = upload(client, petition, content)
+
+    text = preview.content.decode()
+    assert "2 errors: nothing has been added" in text
+    assert "Email address: Enter a valid email address" in row_text(preview, 3)
+    assert "Postal code: Enter a Canadian postal code like K1A 0B1" in row_text(
+        preview, 4
+    )
+    assert "No error" in row_text(preview, 2)
+    assert parse_page(text).by_id("paper-confirm") is None
+    # Even a confirmation sent anyway adds nothing.
+    forced = client.post(
+        ADD, {**batch_fields(petition), "text": content, "confirm": "1"}
+    )
+    assert "2 errors: nothing has been added" in forced.content.decode()
+    assert not Signature.objects.exists()
+    assert not PaperBatch.objects.exists()
+    assert not ModerationAction.objects.exists()
+
+
+def test_a_web_signer_on_paper_is_reported_not_counted_twice_nor_overwritten(
+    client, organizer, petition, press_add
+):
+    web = SignatureFactory(
+        petition=petition,
+        full_name="Marie Online",
+        email="marie.t@gmail.com",
+        email_canonical="mariet@gmail.com",
+        postal_code="H2X 1Y4",
+    )
+    before = public_stats(petition).count
+    content = (
+        "Name,Email,Postal code\n"
+        "Marie Tremblay,Marie.T+rally@gmail.com,K1A 0B1\n"
+        "Jean Dupont,jean@example.org,K1A 0B1\n"
+    )
+
+    preview = upload(client, petition, content)
+
+    text = preview.content.decode()
+    assert "1 row is valid" in text
+    assert "1 duplicate of someone who already signed will be skipped" in text
+    assert "Already signed online with this email address." in row_text(preview, 2)
+    added = press_add(preview)
+    assert "1 row was someone who had already signed" in added.content.decode()
+    web.refresh_from_db()
+    assert (web.full_name, web.postal_code, web.paper_batch) == (
+        "Marie Online",
+        "H2X 1Y4",
+        None,
+    )
+    assert public_stats(petition).count == before + 1
+    assert PaperBatch.objects.get().skipped == 1
+
+
+def test_duplicates_within_a_batch_are_reported_and_added_once(
+    client, organizer, petition, press_add
+):
+    content = (
+        "Name,Email,Postal code\n"
+        "Marie Tremblay,marie@example.org,H2X 1Y4\n"
+        "Jean Dupont,,K1A 0B1\n"
+        "MARIE TREMBLAY,Marie@Example.org,H2X 1Y4\n"
+        "jean  dupont,,k1a0b1\n"
+    )
+
+    preview = upload(client, petition, content)
+
+    assert "Same email address as row 2." in row_text(preview, 4)
+    assert "Likely the same person as row 3: same name and postal code." in (
+        row_text(preview, 5)
+    )
+    press_add(preview)
+    assert Signature.objects.count() == 2
+
+
+def test_a_row_without_email_matching_a_signer_by_name_and_postal_code_is_flagged(
+    client, organizer, petition
+):
+    SignatureFactory(petition=petition, full_name="Jean Dupont", postal_code="K1A 0B1")
+
+    preview = upload(client, petition, "Nom,Code postal\nJéan DUPONT,K1A 0B1\n")
+
+    assert "Already signed online with this name and postal code." in row_text(
+        preview, 2
+    )
+    assert parse_page(preview.content.decode()).by_id("paper-confirm") is not None
+
+
+def test_french_headers_with_semicolons_in_windows_1252(
+    client, organizer, petition, press_add
+):
+    content = (
+        "Prénom;Nom;Courriel;Code postal;Pays;Nouvelles;Langue\n"
+        "Émilie;Bérubé;emilie@example.org;G1R 4S9;Canada;oui;français\n"
+        "Noël;Côté;;J8X 3X7;;non;\n"
+    ).encode("cp1252")
+
+    press_add(upload(client, petition, content))
+
+    assert list(
+        Signature.objects.order_by("pk").values_list(
+            "full_name", "email", "country", "province", "wants_updates", "language"
+        )
+    ) == [
+        ("Émilie Bérubé", "emilie@example.org", "CA", "QC", True, "fr"),
+        ("Noël Côté", "", "CA", "QC", False, "en"),
+    ]
+
+
+def test_a_utf8_file_with_a_byte_order_mark_reads_its_first_column(
+    client, organizer, petition, press_add
+):
+    content = "\ufeffName,Email,Postal code\r\nZoë Ng,zoe@example.org,V6B 1A1\r\n"
+
+    press_add(upload(client, petition, content.encode("utf-8")))
+
+    assert Signature.objects.get().full_name == "Zoë Ng"
+
+
+def test_excel_unicode_text_in_utf16_with_tabs_is_read(
+    client, organizer, petition, press_add
+):
+    content = "Name\tPostal code\r\nZoë Ng\tV6B 1A1\r\n".encode("utf-16")
+
+    press_add(upload(client, petition, content, name="batch.txt"))
+
+    assert Signature.objects.get().full_name == "Zoë Ng"
+
+
+def test_rows_typed_into_the_text_box_are_added(client, organizer, petition, press_add):
+    preview = client.post(
+        ADD,
+        {**batch_fields(petition), "text": "Name,Postal code\nAda Lee,K1A 0B1\n"},
+    )
+
+    press_add(preview)
+
+    assert Signature.objects.get().full_name == "Ada Lee"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)) * 16, "This file is not text we can read"),
+        (
+            b"PK\x03\x04" + bytes(range(256)),
+            "This is a spreadsheet file (.xlsx or .ods)",
+        ),
+        (b"", "Choose a CSV file, or type the rows below."),
+        (b"Name,Phone\nAda,555\n", "Unknown column “Phone”"),
+        (b"Email\nada@example.org\n", "at least a name column"),
+        (b"Name\n", "no signers under it"),
+        (
+            b"Name,Postal code\n" + b"Ada Lee,K1A 0B1\n" * (MAX_ROWS + 1),
+            "The batch is too large",
+        ),
+    ],
+    ids=["binary", "xlsx", "empty", "unknown-column", "no-name", "no-rows", "too-many"],
+)
+def test_a_file_that_is_not_a_batch_gets_a_clear_message(
+    client, organizer, petition, content, message
+):
+    response = upload(client, petition, content)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_a_name_a_spreadsheet_would_run_is_refused_like_on_the_web_form(
+    client, organizer, petition
+):
+    preview = upload(client, petition, "Name,Postal code\n=HYPERLINK(1),K1A 0B1\n")
+
+    assert "Full name: Your name can’t start with =, +, - or @." in row_text(preview, 2)
+
+
+def test_a_closed_petition_takes_no_paper_signatures(client, organizer, petition):
+    petition.is_open = False
+    petition.save()
+
+    response = upload(client, petition, GOOD_BATCH)
+
+    assert "This petition is closed or not published" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_the_import_is_on_record_and_paper_signatures_filter_and_export(
+    client, organizer, petition, press_add
+):
+    SignatureFactory(petition=petition, full_name="Web Signer")
+    press_add(upload(client, petition, GOOD_BATCH))
+    batch = PaperBatch.objects.get()
+
+    action = ModerationAction.objects.get(kind=ModerationAction.Kind.PAPER)
+    assert (action.performed_by, action.count) == (organizer, 3)
+    assert action.criteria == {
+        "paper_batch": batch.pk,
+        "petition": petition.pk,
+        "rows": 3,
+        "duplicates_skipped": 0,
+    }
+    record = client.get("/admin/signatures/moderationaction/").content.decode()
+    assert "paper signatures added" in record
+    batches = client.get("/admin/signatures/paperbatch/").content.decode()
+    assert "Rally at City Hall" in batches
+    assert f"?paper={batch.pk}" in batches
+    shown = client.get(f"/admin/signatures/paperbatch/{batch.pk}/change/")
+    assert "Ottawa volunteers" in shown.content.decode()
+    web = client.get(f"{CHANGELIST}?paper=web").content.decode()
+    assert "Web Signer" in web
+    assert "Marie Tremblay" not in web
+    rows = download(
+        client.post(
+            f"{EXPORT}?paper={batch.pk}",
+            {
+                "columns": [
+                    "full_name",
+                    "source",
+                    "paper_event",
+                    "paper_collected_on",
+                    "paper_collected_by",
+                ]
+            },
+        )
+    )
+    assert rows[0] == ["Name", "Source", "Paper batch", "Collected on", "Collected by"]
+    assert rows[1] == [
+        "Marie Tremblay",
+        "paper",
+        "Rally at City Hall",
+        "2026-05-01",
+        "Ottawa volunteers",
+    ]
+    assert len(rows) == 4
