@@ -2,13 +2,16 @@ import dataclasses
 import functools
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -30,6 +33,7 @@ from petition.models import (
     PetitionVersion,
 )
 from petition.services import petition_version_record
+from petition.uploads import ACCEPTED_TYPES, logo_file, share_image_file
 from signatures.dashboard import (
     Bar,
     Chart,
@@ -118,6 +122,27 @@ class PetitionForm(forms.ModelForm):
                 )
         return cleaned
 
+    def clean_organizer_logo(self) -> object:
+        logo = self.cleaned_data.get("organizer_logo")
+        return logo_file(logo) if isinstance(logo, UploadedFile) else logo
+
+
+def _clean_share_image(language: str) -> Callable[[PetitionForm], object]:
+    def clean(form: PetitionForm) -> object:
+        image = form.cleaned_data.get(f"share_image_{language}")
+        if isinstance(image, UploadedFile):
+            return share_image_file(image, language=language)
+        return image  # unchanged, cleared (False) or none
+
+    return clean
+
+
+# clean_share_image_en, clean_share_image_fr: one per translated field.
+for _language in settings.MODELTRANSLATION_LANGUAGES:
+    setattr(
+        PetitionForm, f"clean_share_image_{_language}", _clean_share_image(_language)
+    )
+
 
 class FootnoteInline(TranslationTabularInline):
     model = Footnote
@@ -188,6 +213,8 @@ class PetitionAdmin(TranslationAdmin):
                     "organizer_organization",
                     "organizer_email",
                     "organizer_about",
+                    "organizer_logo",
+                    "share_image",
                 ]
             },
         ),
@@ -205,6 +232,15 @@ class PetitionAdmin(TranslationAdmin):
         ),
         (_("Sharing"), {"fields": ["embed_code"]}),
     ]
+    # Uploads are checked by petition/uploads.py (PetitionForm), with its
+    # own messages; any file name is fine, as it is never kept.
+    formfield_overrides = {
+        models.FileField: {
+            "form_class": forms.FileField,
+            "max_length": None,
+            "widget": AdminFileWidget(attrs={"accept": ACCEPTED_TYPES}),
+        },
+    }
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
