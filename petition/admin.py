@@ -32,7 +32,7 @@ from petition.models import (
     Petition,
     PetitionVersion,
 )
-from petition.services import petition_version_record
+from petition.services import petition_images_replaced, petition_version_record
 from petition.uploads import ACCEPTED_TYPES, logo_file, share_image_file
 from signatures.dashboard import (
     Bar,
@@ -241,6 +241,13 @@ class PetitionAdmin(TranslationAdmin):
             "widget": AdminFileWidget(attrs={"accept": ACCEPTED_TYPES}),
         },
     }
+
+    def save_model(self, request, obj, form, change) -> None:
+        stored = Petition.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        petition_images_replaced(
+            petition=obj, before=stored.image_names() if stored else set()
+        )
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)

@@ -3,6 +3,7 @@ per language (petition/translation.py). Checked and drawn again by
 petition/uploads.py before they are stored; the admin's form runs it
 (PetitionForm), and nothing else writes them."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,13 @@ class PetitionImages(models.Model):
 
     class Meta:
         abstract = True
+
+    def image_names(self) -> set[str]:
+        """The names in storage of every image this petition shows."""
+        fields = ["organizer_logo", "share_image"] + [
+            f"share_image_{code}" for code, _name in settings.LANGUAGES
+        ]
+        return {image.name for field in fields if (image := getattr(self, field, None))}
 
     def uploaded_share_image(self, language: str) -> str:
         """The name in storage of the share image uploaded for `language`,

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -178,3 +179,26 @@ def test_a_logo_without_an_organizer_named_is_not_shown(client, organizer, bilin
 
     page = Client().get(f"/en/p/{SEED_SLUG}/").content.decode()
     assert "organizer-logo" not in page
+
+
+def test_a_replaced_or_removed_image_is_deleted_from_the_storage(
+    client, organizer, bilingual, django_capture_on_commit_callbacks
+):
+    def save(**changes) -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            _post(client, bilingual, **changes)
+        bilingual.refresh_from_db()
+        return bilingual.share_image_en.name
+
+    first = save(share_image_en=_upload("a.png", image_bytes((1200, 630))))
+    second = save(
+        share_image_en=_upload("b.png", image_bytes((1200, 630), colour="yellow"))
+    )
+
+    assert not default_storage.exists(first)
+    assert default_storage.exists(second)
+    assert Client().get(f"/media/{first}").status_code == 404
+
+    save(**{"share_image_en-clear": "on"})
+
+    assert not default_storage.exists(second)
