@@ -233,13 +233,16 @@ class PetitionAdmin(TranslationAdmin):
         (_("Sharing"), {"fields": ["embed_code"]}),
     ]
     # Uploads are checked by petition/uploads.py (PetitionForm), with its
-    # own messages; any file name is fine, as it is never kept.
+    # own messages, not forms.ImageField's; any file name is fine, as it is
+    # never kept.
+    _upload_field = {
+        "form_class": forms.FileField,
+        "max_length": None,
+        "widget": AdminFileWidget(attrs={"accept": ACCEPTED_TYPES}),
+    }
     formfield_overrides = {
-        models.FileField: {
-            "form_class": forms.FileField,
-            "max_length": None,
-            "widget": AdminFileWidget(attrs={"accept": ACCEPTED_TYPES}),
-        },
+        models.FileField: _upload_field,
+        models.ImageField: _upload_field,
     }
 
     def save_model(self, request, obj, form, change) -> None:

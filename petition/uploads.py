@@ -85,6 +85,16 @@ def _unsupported(kind: str) -> ValidationError:
     )
 
 
+def _damaged() -> ValidationError:
+    return ValidationError(
+        _(
+            "This image is damaged or incomplete and cannot be read. "
+            "Save it again and upload the new file."
+        ),
+        code="damaged",
+    )
+
+
 def _opened(upload: UploadedFile) -> Image.Image:
     """The upload as an image whose header only is read, or the reason it
     is refused."""
@@ -128,13 +138,7 @@ def _opened(upload: UploadedFile) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_many from None
     except Exception:  # Pillow raises what a damaged header leads to
-        raise ValidationError(
-            _(
-                "This image is damaged or incomplete and cannot be read. "
-                "Save it again and upload the new file."
-            ),
-            code="damaged",
-        ) from None
+        raise _damaged() from None
     if image.width * image.height > MAX_PIXELS:
         raise too_many
     return image
@@ -168,13 +172,7 @@ def _pixels(image: Image.Image, draft: tuple[int, int]) -> Image.Image:
         image.load()
         upright = ImageOps.exif_transpose(image)
     except Exception:  # truncated or corrupt data past the header
-        raise ValidationError(
-            _(
-                "This image is damaged or incomplete and cannot be read. "
-                "Save it again and upload the new file."
-            ),
-            code="damaged",
-        ) from None
+        raise _damaged() from None
     icc = image.info.get("icc_profile")
     if icc and upright.mode in {"RGB", "RGBA", "CMYK"}:
         # A broken profile: the colours as they are.
@@ -189,7 +187,10 @@ def _pixels(image: Image.Image, draft: tuple[int, int]) -> Image.Image:
     has_alpha = upright.mode in {"RGBA", "LA", "PA"} or (
         upright.mode == "P" and "transparency" in upright.info
     )
-    return upright.convert("RGBA" if has_alpha else "RGB")
+    try:
+        return upright.convert("RGBA" if has_alpha else "RGB")
+    except (ValueError, OSError):  # a mode Pillow reads but cannot convert
+        raise _damaged() from None
 
 
 def _fresh(image: Image.Image) -> Image.Image:

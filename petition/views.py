@@ -99,6 +99,7 @@ def _logo(petition: Petition) -> Logo | None:
 
 def _render_petition_page(request: HttpRequest, petition: Petition) -> bytes:
     text = petition.text()
+    share_image_url, share_image_type = _share_image(petition, text.language)
     footnotes = [
         FootnoteText(footnote, footnote.text_in(text.language))
         for footnote in public_footnotes(petition)
@@ -128,7 +129,8 @@ def _render_petition_page(request: HttpRequest, petition: Petition) -> bytes:
                 for code in petition.published_languages
                 if code != text.language and code in OG_LOCALES
             ],
-            "share_image": _share_image(petition, text.language),
+            "share_image_url": share_image_url,
+            "share_image_type": share_image_type,
             "share_image_size": SHARE_SIZE,
             "organizer_logo": _logo(petition),
             "stats": public_stats(petition),

@@ -2,6 +2,8 @@
 would send them."""
 
 import io
+import struct
+import zlib
 
 from PIL import ExifTags, Image
 
@@ -49,3 +51,20 @@ def opened(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+def claimed_pixels(width: int, height: int) -> bytes:
+    """A PNG whose header claims width by height pixels and holds none: the
+    decompression bomb Pillow itself refuses to open past 179 million."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )

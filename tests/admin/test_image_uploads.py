@@ -12,7 +12,14 @@ from PIL import Image
 from petition.models import Petition
 from tests.admin.pages import change_form_data
 from tests.html_tools import parse_page
-from tests.images import CAMERA_OWNER, image_bytes, opened, photo_with_gps, pixel_bomb
+from tests.images import (
+    CAMERA_OWNER,
+    claimed_pixels,
+    image_bytes,
+    opened,
+    photo_with_gps,
+    pixel_bomb,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -138,9 +145,21 @@ def _too_big() -> bytes:
             "This file is not an image.",
         ),
         (
+            "organizer_logo",
+            "logo.png",
+            b"%PDF-1.4 not a logo\n",
+            "This file is not an image.",
+        ),
+        (
             "share_image_en",
             "huge.png",
             pixel_bomb(),
+            "This image has too many pixels (at most 50 million).",
+        ),
+        (
+            "organizer_logo",
+            "bomb.png",
+            claimed_pixels(30_000, 30_000),
             "This image has too many pixels (at most 50 million).",
         ),
         (
@@ -168,7 +187,16 @@ def _too_big() -> bytes:
             "This image is damaged or incomplete",
         ),
     ],
-    ids=["text", "pixels", "bmp", "small-share", "small-logo", "truncated"],
+    ids=[
+        "text",
+        "text-logo",
+        "pixels",
+        "claimed-pixels",
+        "bmp",
+        "small-share",
+        "small-logo",
+        "truncated",
+    ],
 )
 def test_a_file_that_is_no_usable_image_is_refused_beside_its_field(
     client, organizer, petition, field, name, content, message
