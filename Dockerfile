@@ -39,6 +39,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     GUNICORN_BIND=0.0.0.0:8000
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+# Uploaded images (logos, share images): the one folder the app writes to,
+# a volume in compose.yaml (or set MEDIA_STORAGE for S3, README).
+RUN mkdir -p /var/lib/petition/media && chown app /var/lib/petition/media
+ENV MEDIA_ROOT=/var/lib/petition/media
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 # Owned by root and read-only to the app user: the code cannot be rewritten

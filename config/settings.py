@@ -14,7 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from core import email_config, security_headers
+from core import email_config, security_headers, storage_config
 from core.cache_outage import REDIS_OUTAGE_LOGGER
 from core.database_config import database_settings
 from core.email_domains import PLUS_TAG_DOMAINS
@@ -256,12 +256,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
-}
+# Uploaded images: files under MEDIA_ROOT, or S3 (core/storage_config.py).
+STORAGES = storage_config.storages_settings()
+MEDIA_ROOT = storage_config.media_root(BASE_DIR)
+MEDIA_URL = "media/"
 
 # --- Security ---------------------------------------------------------------
 
@@ -410,6 +408,8 @@ RATELIMIT_FAIL_OPEN = True
 # email provider's batch of bounce reports (SendGrid's: up to 768 KB). nginx
 # holds every other path to 256 KB (deploy/nginx.conf).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# The petition's admin form, with three 10 MB images (petition/uploads.py).
+ADMIN_UPLOAD_MAX_SIZE = 32 * 1024 * 1024
 
 LOG_LEVEL = env_choice(
     "LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]

@@ -48,6 +48,12 @@ urlpatterns = [
         name="apple-touch-icon",
     ),
     path("icon-<int:size>.png", petition_views.icon, name="icon"),
+    # Images organizers upload, from the storage (petition/uploads.py).
+    path(
+        "media/<path:name>",
+        petition_views.uploaded_image,
+        name="uploaded-image",
+    ),
     # The email provider's bounce and complaint reports (EMAIL_PROVIDER), at
     # the path Anymail's documentation gives each provider.
     path(

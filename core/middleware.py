@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 from core.health import database_answers, healthz
 from core.http_cache import LANGUAGE_NEUTRAL
@@ -80,13 +81,27 @@ class RequestSizeLimitMiddleware:
     """Refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE before anything reads it.
 
     Django applies that limit to form fields only: the file parts of a
-    multipart body are read to memory or disk whatever their size. Nothing
-    on this site takes a file, so every body is held to the limit, with the
-    same "too large" 400 page as an oversized form.
+    multipart body are read to memory or disk whatever their size. One form
+    takes files, the petition's in the admin (its logo and share images):
+    a logged-in organizer's post to it may be up to ADMIN_UPLOAD_MAX_SIZE.
+    Every other body is held to the limit, with the same "too large" 400
+    page as an oversized form.
     """
+
+    UPLOAD_VIEWS = frozenset(
+        {"admin:petition_petition_change", "admin:petition_petition_add"}
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+
+    def _takes_uploads(self, request: HttpRequest) -> bool:
+        if not (request.user.is_authenticated and request.user.is_staff):
+            return False
+        try:
+            return resolve(request.path_info).view_name in self.UPLOAD_VIEWS
+        except Resolver404:
+            return False
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -94,6 +109,8 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0  # Django reads no body it cannot measure
+        if limit is not None and length > limit and self._takes_uploads(request):
+            limit = settings.ADMIN_UPLOAD_MAX_SIZE
         if limit is not None and length > limit:
             raise RequestDataTooBig(
                 "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."

@@ -2,13 +2,16 @@ import dataclasses
 import functools
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -29,7 +32,8 @@ from petition.models import (
     Petition,
     PetitionVersion,
 )
-from petition.services import petition_version_record
+from petition.services import petition_images_replaced, petition_version_record
+from petition.uploads import ACCEPTED_TYPES, logo_file, share_image_file
 from signatures.charts import Bar, Chart, Tick
 from signatures.dashboard import (
     Dashboard,
@@ -118,6 +122,27 @@ class PetitionForm(forms.ModelForm):
                 )
         return cleaned
 
+    def clean_organizer_logo(self) -> object:
+        logo = self.cleaned_data.get("organizer_logo")
+        return logo_file(logo) if isinstance(logo, UploadedFile) else logo
+
+
+def _clean_share_image(language: str) -> Callable[[PetitionForm], object]:
+    def clean(form: PetitionForm) -> object:
+        image = form.cleaned_data.get(f"share_image_{language}")
+        if isinstance(image, UploadedFile):
+            return share_image_file(image, language=language)
+        return image  # unchanged, cleared (False) or none
+
+    return clean
+
+
+# clean_share_image_en, clean_share_image_fr: one per translated field.
+for _language in settings.MODELTRANSLATION_LANGUAGES:
+    setattr(
+        PetitionForm, f"clean_share_image_{_language}", _clean_share_image(_language)
+    )
+
 
 class FootnoteInline(TranslationTabularInline):
     model = Footnote
@@ -188,6 +213,8 @@ class PetitionAdmin(TranslationAdmin):
                     "organizer_organization",
                     "organizer_email",
                     "organizer_about",
+                    "organizer_logo",
+                    "share_image",
                 ]
             },
         ),
@@ -205,6 +232,25 @@ class PetitionAdmin(TranslationAdmin):
         ),
         (_("Sharing"), {"fields": ["embed_code"]}),
     ]
+    # Uploads are checked by petition/uploads.py (PetitionForm), with its
+    # own messages, not forms.ImageField's; any file name is fine, as it is
+    # never kept.
+    _upload_field = {
+        "form_class": forms.FileField,
+        "max_length": None,
+        "widget": AdminFileWidget(attrs={"accept": ACCEPTED_TYPES}),
+    }
+    formfield_overrides = {
+        models.FileField: _upload_field,
+        models.ImageField: _upload_field,
+    }
+
+    def save_model(self, request, obj, form, change) -> None:
+        stored = Petition.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        petition_images_replaced(
+            petition=obj, before=stored.image_names() if stored else set()
+        )
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from petition.images import PetitionImages
 from petition.markup import footnote_anchor, marker_anchor
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class PetitionQuerySet(models.QuerySet["Petition"]):
 PetitionManager = models.Manager.from_queryset(PetitionQuerySet)
 
 
-class Petition(models.Model):
+class Petition(PetitionImages, models.Model):
     slug = models.SlugField(
         _("web address"),
         max_length=100,

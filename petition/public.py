@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, transaction
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.urls import reverse
 from django.utils import translation
@@ -90,8 +91,15 @@ def public_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def _column(instance: Petition | Footnote, attname: str) -> Any:
+    value = getattr(instance, attname)
+    # An uploaded image's column holds its name; the FieldFile that stands
+    # for it carries the whole instance with it.
+    return value.name if isinstance(value, FieldFile) else value
+
+
 def _row(instance: Petition | Footnote) -> tuple:
-    return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
+    return tuple(_column(instance, f.attname) for f in instance._meta.concrete_fields)
 
 
 def _read(petition_id: int) -> dict[str, Any]:

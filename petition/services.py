@@ -3,16 +3,20 @@
 import functools
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from petition.models import TEXT_FIELDS, Petition, PetitionVersion
+
+logger = logging.getLogger(__name__)
 
 
 def _normalised(text: str | None) -> str:
@@ -128,3 +132,22 @@ def petition_takes_signatures(petition: Petition) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
+
+
+def petition_images_replaced(*, petition: Petition, before: set[str]) -> None:
+    """Delete from the storage the images a save replaced or cleared, once
+    it commits: an organizer who removes a picture (a face, a place)
+    expects it gone, not kept at an address someone may still hold. Each
+    upload has a name of its own, so no other petition shows it."""
+    gone = before - petition.image_names()
+
+    def delete() -> None:
+        for name in gone:
+            try:
+                default_storage.delete(name)
+            except Exception:  # whatever the storage raises: S3's, the disk's
+                # The save stands; a file left behind harms nobody's page.
+                logger.warning("Replaced image %s not deleted from storage", name)
+
+    if gone:
+        transaction.on_commit(delete)

@@ -2,6 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
+from petition.images import IMAGE_FIELDS
 from petition.models import (
     ORGANIZER_FIELDS,
     TEXT_FIELDS,
@@ -13,7 +14,7 @@ from petition.models import (
 
 @register(Petition)
 class PetitionTranslation(TranslationOptions):
-    fields = TEXT_FIELDS + ORGANIZER_FIELDS
+    fields = TEXT_FIELDS + ORGANIZER_FIELDS + IMAGE_FIELDS
 
 
 @register(PetitionVersion)

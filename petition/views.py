@@ -1,9 +1,12 @@
 import hashlib
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -34,6 +37,7 @@ from petition.share_image import (
     icon_png,
     share_png,
 )
+from petition.uploads import UPLOAD_FOLDER
 from signatures.form_clock import issued_token
 from signatures.forms import SignatureForm
 
@@ -62,8 +66,40 @@ def _petition_page(request: HttpRequest, find: Callable[[], Petition]) -> HttpRe
     return response
 
 
+@dataclass(frozen=True)
+class Logo:
+    url: str
+    width: int | None
+    height: int | None
+
+
+def uploaded_image_url(name: str) -> str:
+    return reverse("uploaded-image", kwargs={"name": name})
+
+
+def _share_image(petition: Petition, language: str) -> tuple[str, str]:
+    """The address and type of the share image of `language`: the one the
+    organizer uploaded for it, else the one drawn (never another language's
+    upload: it may hold words)."""
+    if uploaded := petition.uploaded_share_image(language):
+        return public_url(uploaded_image_url(uploaded)), "image/jpeg"
+    drawn = reverse("petition:share-image", kwargs={"slug": petition.slug})
+    return public_url(translate_url(drawn, language)), "image/png"
+
+
+def _logo(petition: Petition) -> Logo | None:
+    if not petition.organizer_logo:
+        return None
+    return Logo(
+        url=uploaded_image_url(petition.organizer_logo.name),
+        width=petition.organizer_logo_width,
+        height=petition.organizer_logo_height,
+    )
+
+
 def _render_petition_page(request: HttpRequest, petition: Petition) -> bytes:
     text = petition.text()
+    share_image_url, share_image_type = _share_image(petition, text.language)
     footnotes = [
         FootnoteText(footnote, footnote.text_in(text.language))
         for footnote in public_footnotes(petition)
@@ -93,13 +129,10 @@ def _render_petition_page(request: HttpRequest, petition: Petition) -> bytes:
                 for code in petition.published_languages
                 if code != text.language and code in OG_LOCALES
             ],
-            "share_image_url": public_url(
-                translate_url(
-                    reverse("petition:share-image", kwargs={"slug": petition.slug}),
-                    text.language,
-                )
-            ),
+            "share_image_url": share_image_url,
+            "share_image_type": share_image_type,
             "share_image_size": SHARE_SIZE,
+            "organizer_logo": _logo(petition),
             "stats": public_stats(petition),
             "form": SignatureForm(),
         },
@@ -207,6 +240,39 @@ def share_image(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(png, content_type="image/png")
     shared_cache_headers(
         response, browser=SHARE_IMAGE_SECONDS, shared=SHARE_IMAGE_SECONDS, stale=60
+    )
+    return response
+
+
+# An uploaded image's name is made of its content's hash: what is at a name
+# never changes, so it may be kept long. A day, not a year: a removed image
+# is gone from caches by the next day.
+UPLOADED_IMAGE_SECONDS = 86400
+_UPLOADED_NAME = re.compile(rf"{UPLOAD_FOLDER}/[A-Za-z0-9_-]+\.(jpg|png)")
+_UPLOADED_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+
+
+@require_safe
+@language_neutral
+def uploaded_image(request: HttpRequest, name: str) -> HttpResponse:
+    """An image an organizer uploaded (a logo, a share image), read from the
+    storage, whichever it is (local files, S3): served by the app, so no
+    other server has to, and the page's images all come from this site."""
+    match = _UPLOADED_NAME.fullmatch(name)
+    if match is None:
+        raise Http404
+    try:
+        # Read whole: a share image or logo is a few hundred kilobytes.
+        with default_storage.open(name) as file:
+            body = file.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    response = HttpResponse(body, content_type=_UPLOADED_TYPES[match.group(1)])
+    shared_cache_headers(
+        response,
+        browser=UPLOADED_IMAGE_SECONDS,
+        shared=UPLOADED_IMAGE_SECONDS,
+        stale=UPLOADED_IMAGE_SECONDS,
     )
     return response
 

@@ -147,6 +147,13 @@ def _fresh_cache():
     clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded images go to a folder of each test's own, never into the
+    working tree."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def seed_text() -> str:
     return (TEST_DATA / "seed_campaign.txt").read_text(encoding="utf-8")

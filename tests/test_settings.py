@@ -343,3 +343,36 @@ def test_a_process_naming_a_provider_without_its_key_refuses_to_start():
 
     assert result.returncode != 0
     assert "POSTMARK_SERVER_TOKEN" in result.stderr
+
+
+def test_uploaded_images_are_kept_under_media_root_unless_a_storage_is_named(
+    read_settings, monkeypatch
+):
+    for name in ("MEDIA_ROOT", "MEDIA_STORAGE", "MEDIA_STORAGE_OPTIONS"):
+        monkeypatch.delenv(name, raising=False)
+    config = read_settings(DEBUG="true")
+    assert config["MEDIA_ROOT"] == ROOT / "media"
+    assert config["STORAGES"]["default"]["BACKEND"].endswith("FileSystemStorage")
+
+    config = read_settings(
+        DEBUG="true",
+        MEDIA_STORAGE="storages.backends.s3.S3Storage",
+        MEDIA_STORAGE_OPTIONS='{"bucket_name": "petition-media", '
+        '"endpoint_url": "https://s3.example.org"}',
+    )
+    assert config["STORAGES"]["default"] == {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": "petition-media",
+            "endpoint_url": "https://s3.example.org",
+        },
+    }
+    assert config["STORAGES"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
+
+
+@pytest.mark.parametrize("options", ["{bucket_name: x}", '["petition-media"]'])
+def test_malformed_storage_options_stop_the_process_naming_the_variable(
+    read_settings, options
+):
+    with pytest.raises(ImproperlyConfigured, match="MEDIA_STORAGE_OPTIONS"):
+        read_settings(DEBUG="true", MEDIA_STORAGE_OPTIONS=options)

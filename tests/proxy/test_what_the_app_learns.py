@@ -133,3 +133,11 @@ def test_a_batch_of_bounce_reports_passes_where_a_sign_post_that_big_does_not(si
     assert _post_body_of(site, "/anymail/sendgrid/tracking/", size) == 404
     # nginx's own refusal, before gunicorn reads a byte.
     assert _post_body_of(site, SIGN, size) == 413
+
+
+def test_the_petition_form_takes_images_where_other_admin_pages_take_no_upload(site):
+    size = 5 * 1024 * 1024  # a phone's photo
+
+    # Through to the app, which refuses it from someone not logged in.
+    assert _post_body_of(site, "/admin/petition/petition/1/change/", size) == 400
+    assert _post_body_of(site, "/admin/signatures/signature/1/change/", size) == 413
