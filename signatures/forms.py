@@ -111,10 +111,10 @@ def posted_with_landing_marks(request: HttpRequest) -> QueryDict:
     marks = landing_marks({k: v[0] for k, v in parse_qs(referer.query).items()})
     if not any(marks.values()):
         return posted
-    posted = posted.copy()
+    marked = posted.copy()
     for name, value in marks.items():
-        posted[name] = value
-    return posted
+        marked[name] = value
+    return marked
 
 
 @lru_cache(maxsize=8)
