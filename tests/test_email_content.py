@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from petition.models import Petition
 from signatures.emails import EmailKind, send_signature_email
+from signatures.models import Signature
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
 from tests.signing import form_data
@@ -177,3 +178,35 @@ def test_the_thank_you_emails_ask_to_share_in_the_signers_language(
     assert ask in plain
     assert share.replace("&amp;", "&") in plain.split(ask, 1)[1]
     assert f'{share}">{button}</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "ask"),
+    [
+        ("en", "Once you have confirmed, ask your friends to sign too:"),
+        (
+            "fr",
+            (
+                "Une fois votre signature confirmée, demandez à vos proches"
+                " de signer à leur tour\u00a0:"
+            ),
+        ),
+    ],
+)
+def test_the_confirmation_email_asks_to_share_after_the_confirm_link(
+    petition, mail_server, language, ask
+):
+    signature = SignatureFactory(
+        petition=petition, language=language, status=Signature.Status.PENDING
+    )
+
+    send_signature_email(signature, EmailKind.CONFIRM)
+
+    [message] = mail_server.received
+    share = f"/{language}/p/{SEED_SLUG}/?source=email&ref={signature.referral_code}"
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    confirm_at = plain.index(f"/{language}/confirm/")
+    assert plain.index(ask) > confirm_at  # confirming stays the first thing asked
+    assert share in plain.split(ask, 1)[1]
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert share.replace("&", "&amp;") in html
