@@ -124,3 +124,33 @@ def test_closed_petition_has_no_sign_button_at_the_bottom(client, seed_campaign)
 
     assert not [d for d in page.all("div") if "data-sign-bar" in d.attrs]
     assert page.all("progress")
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "other"),
+    [
+        (
+            "en",
+            "<strong>#</strong> person has signed.",
+            "<strong>#</strong> people have signed.",
+        ),
+        (
+            "fr",
+            "<strong>#</strong> personne a signé.",
+            "<strong>#</strong> personnes ont signé.",
+        ),
+    ],
+)
+def test_count_sentence_carries_both_forms_for_the_live_count(
+    client, seed_campaign, language, one, other
+):
+    page = _page(client, language)
+
+    sentences = [
+        span
+        for span in page.all("span")
+        if "progress-signed" in span.attrs.get("class", "")
+    ]
+    assert len(sentences) == 1
+    assert sentences[0].attrs["data-one"] == one
+    assert sentences[0].attrs["data-other"] == other

@@ -210,12 +210,9 @@
   function showFigures(block, data, numbers) {
     var count = Number(data.count);
     var goal = Number(data.goal) || count;
-    var countFigure = block.querySelector(".progress-count strong");
     var goalFigure = block.querySelector(".progress-goal-figure");
     var meter = block.querySelector("progress");
-    if (countFigure) {
-      countFigure.textContent = numbers.format(count);
-    }
+    showSigned(block, count, numbers);
     if (goalFigure) {
       goalFigure.textContent = numbers.format(goal);
     }
@@ -224,6 +221,34 @@
       meter.value = count;
       meter.textContent = (goal ? Math.min(100, Math.floor(100 * count / goal)) : 100) + "%";
     }
+  }
+
+  // "1 person has signed" / "2 people have signed": the sentence in the form
+  // the page's language uses for this count (templates/includes/progress.html
+  // carries both, "#" standing for the figure). Built from text nodes, never
+  // parsed as markup.
+  function showSigned(block, count, numbers) {
+    var sentence = block.querySelector(".progress-signed");
+    var figure = block.querySelector(".progress-count strong");
+    var forms = sentence && window.Intl && Intl.PluralRules && {
+      one: sentence.getAttribute("data-one"),
+      other: sentence.getAttribute("data-other")
+    };
+    var parts = null;
+    if (forms && forms.one && forms.other) {
+      var rule = new Intl.PluralRules(document.documentElement.lang || undefined).select(count);
+      parts = forms[rule === "one" ? "one" : "other"].split("<strong>#</strong>");
+    }
+    if (!parts || parts.length !== 2 || /[<>&]/.test(parts.join(""))) {
+      if (figure) {
+        figure.textContent = numbers.format(count);
+      }
+      return;
+    }
+    var strong = document.createElement("strong");
+    strong.textContent = numbers.format(count);
+    sentence.replaceChildren(document.createTextNode(parts[0]), strong,
+                             document.createTextNode(parts[1]));
   }
 
   // "2 minutes ago" beside the recent signers, by this browser's clock and

@@ -109,7 +109,8 @@ def test_sign_button_stays_in_reach_while_reading_on_a_phone(
     expect(button).to_be_visible()
     expect(phone.locator(".jump-to-sign a")).not_to_be_in_viewport()
     expect(phone.locator(".sign-form")).not_to_be_in_viewport()
-    assert _inside_viewport(phone, button)
+    # Wholly on the screen, once it has slid in.
+    expect(button).to_be_in_viewport(ratio=1)
     assert serious_violations(phone) == []
     phone.screenshot(path=screenshot_dir / f"layout-phone-{language}-reading.png")
 
@@ -235,3 +236,25 @@ def test_without_javascript_the_button_under_the_count_leads_to_the_form(
 
     expect(page.locator("#id_full_name")).to_be_in_viewport()
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "before", "confirmed", "after"),
+    [
+        ("en", "0 people have signed.", 1, "1 person has signed."),
+        ("fr", "0 personne a signé.", 2, "2 personnes ont signé."),
+    ],
+)
+def test_live_count_says_person_or_people_as_the_count_moves(
+    phone, live_server, seed_campaign, language, before, confirmed, after
+):
+    phone.clock.install()
+    phone.goto(f"{live_server.url}/{language}/p/{SEED_SLUG}/")
+    sentence = phone.locator(".progress-signed")
+    expect(sentence).to_have_text(before)
+
+    _confirm_new_signatures(seed_campaign, confirmed)
+    phone.clock.fast_forward("00:16")
+
+    expect(sentence).to_have_text(after)
+    expect(sentence.locator("strong")).to_have_text(str(confirmed))
