@@ -167,7 +167,13 @@ def test_form_stays_in_view_while_reading_on_a_desktop(
     ],
 )
 def test_recent_signer_shows_how_long_ago_by_the_readers_clock(
-    phone, live_server, seed_campaign, language, two_minutes, three_minutes
+    phone,
+    live_server,
+    seed_campaign,
+    language,
+    two_minutes,
+    three_minutes,
+    screenshot_dir,
 ):
     at = timezone.now() - timedelta(minutes=2)
     SignatureFactory(
@@ -188,6 +194,9 @@ def test_recent_signer_shows_how_long_ago_by_the_readers_clock(
     phone.clock.fast_forward("01:00")
     expect(when).to_have_text(three_minutes)
     assert serious_violations(phone) == []
+    phone.locator(".recent-signers").screenshot(
+        path=screenshot_dir / f"layout-phone-{language}-recent-signers.png"
+    )
 
 
 def _confirm_new_signatures(petition, n: int) -> None:
