@@ -6,6 +6,7 @@ import functools
 import hashlib
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from math import floor, log10
 
@@ -38,16 +39,25 @@ def tally(petition_id: int, delta: int) -> None:
         cache.touch(key, _DAY)  # incr on a key that just expired leaves no expiry
 
 
+# A public signer as the read model keeps one: first name, province code and
+# when the signature counted (a POSIX timestamp: plain values only).
+RecentSigner = tuple[str, str, float]
+
+
 @dataclass(frozen=True)
 class PetitionStats:
     count: int
     goal: int
-    recent_signers: list[tuple[str, str]]
+    recent_signers: list[RecentSigner]
 
     @property
-    def recent_signers_display(self) -> list[tuple[str, str]]:
+    def recent_signers_display(self) -> list[tuple[str, str, datetime]]:
+        """(first name, province name, when it counted), for the page."""
         names = dict(PROVINCES)
-        return [(name, str(names.get(code, ""))) for name, code in self.recent_signers]
+        return [
+            (name, str(names.get(code, "")), datetime.fromtimestamp(when, UTC))
+            for name, code, when in self.recent_signers
+        ]
 
     @property
     def percent(self) -> int:
@@ -81,8 +91,9 @@ def tally_baseline(petition_id: int) -> int:
     return tallied if isinstance(tallied, int) else 0
 
 
-# Bumped when what petition/public.py stores changes shape.
-_FORMAT = 2
+# Bumped when what petition/public.py stores changes shape (3: a time with
+# each recent signer).
+_FORMAT = 3
 
 
 @functools.cache
@@ -123,16 +134,21 @@ def tally_after_commit(
         transaction.on_commit(partial(tally, petition_id, sign * n))
 
 
-def counted_now(petition_id: int, recent: int = 5) -> tuple[int, list[tuple[str, str]]]:
-    """The count and the latest public signers (first name, province), as
-    the database has them now: what petition/public.py reads now and then."""
+def counted_now(petition_id: int, recent: int = 5) -> tuple[int, list[RecentSigner]]:
+    """The count and the latest public signers (first name, province, when
+    they counted), as the database has them now: what petition/public.py
+    reads now and then."""
     counted = Signature.objects.counted().filter(petition_id=petition_id)
     rows = (
         counted.filter(show_name_publicly=True)
         .order_by("-confirmed_at")
-        .values_list("full_name", "province")[:recent]
+        .values_list("full_name", "province", "confirmed_at", "created_at")[:recent]
     )
-    return counted.count(), [(first_name(name), province) for name, province in rows]
+    # A confirmed signature always has confirmed_at (a constraint says so).
+    return counted.count(), [
+        (first_name(name), province, (confirmed_at or created_at).timestamp())
+        for name, province, confirmed_at, created_at in rows
+    ]
 
 
 def recount_on_next_read(petition_id: int) -> None:

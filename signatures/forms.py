@@ -102,7 +102,7 @@ def posted_with_landing_marks(request: HttpRequest) -> QueryDict:
     it came from, query string included (Referrer-Policy
     strict-origin-when-cross-origin), and the form carries what it found
     through any error round trip, as hidden fields."""
-    posted = request.POST
+    posted: QueryDict = request.POST
     if posted.get("source") or posted.get("ref"):
         return posted
     referer = urlsplit(request.headers.get("Referer", ""))

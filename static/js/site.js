@@ -47,16 +47,14 @@
   // the browser's cache, which also brings the count up to date at once.
   var issued = document.querySelector("input[name=issued]");
   var progress = document.querySelector("[data-count-url]");
-  var number = progress && progress.querySelector(".progress-count strong");
   var bar = progress && progress.querySelector("progress");
   var format = progress && new Intl.NumberFormat(progress.getAttribute("data-locale"));
 
   function showCount(data) {
     if (progress && data && data.count >= Number(bar.value)) {
-      number.textContent = format.format(data.count);
-      bar.max = data.goal;
-      bar.value = data.count;
+      showFigures(progress, data, format);
     }
+    showRelativeTimes();
   }
 
   function fetchCount(url, options) {
@@ -204,6 +202,136 @@
     step.querySelector("[data-share-show]").addEventListener("click", showOptions);
   })();
   // --- end of the share step ---------------------------------------------
+
+  // Every figure of a count (templates/includes/progress.html) from an
+  // answer of count.json: the count, the goal (moved on once the count
+  // passes it: signatures/counts.py, progress_goal), and the bar, whose
+  // value and maximum are what assistive technology reads out.
+  function showFigures(block, data, numbers) {
+    var count = Number(data.count);
+    var goal = Number(data.goal) || count;
+    var goalFigure = block.querySelector(".progress-goal-figure");
+    var meter = block.querySelector("progress");
+    showSigned(block, count, numbers);
+    if (goalFigure) {
+      goalFigure.textContent = numbers.format(goal);
+    }
+    if (meter) {
+      meter.max = goal;
+      meter.value = count;
+      meter.textContent = (goal ? Math.min(100, Math.floor(100 * count / goal)) : 100) + "%";
+    }
+  }
+
+  // "1 person has signed" / "2 people have signed": the sentence in the form
+  // the page's language uses for this count (templates/includes/progress.html
+  // carries both, "#" standing for the figure). Built from text nodes, never
+  // parsed as markup.
+  function showSigned(block, count, numbers) {
+    var sentence = block.querySelector(".progress-signed");
+    var figure = block.querySelector(".progress-count strong");
+    var forms = sentence && window.Intl && Intl.PluralRules && {
+      one: sentence.getAttribute("data-one"),
+      other: sentence.getAttribute("data-other")
+    };
+    var parts = null;
+    if (forms && forms.one && forms.other) {
+      var rule = new Intl.PluralRules(document.documentElement.lang || undefined).select(count);
+      parts = forms[rule === "one" ? "one" : "other"].split("<strong>#</strong>");
+    }
+    if (!parts || parts.length !== 2 || /[<>&]/.test(parts.join(""))) {
+      if (figure) {
+        figure.textContent = numbers.format(count);
+      }
+      return;
+    }
+    var strong = document.createElement("strong");
+    strong.textContent = numbers.format(count);
+    sentence.replaceChildren(document.createTextNode(parts[0]), strong,
+                             document.createTextNode(parts[1]));
+  }
+
+  // "2 minutes ago" beside the recent signers, by this browser's clock and
+  // in the page's language. The page is one copy for everyone for a few
+  // seconds (a proxy keeps it: petition/public.py), so the text the server
+  // wrote is only true as of then.
+  var relativeTimes = document.querySelectorAll("time[data-relative-time]");
+  var relativeFormat = null;
+  if (relativeTimes.length && window.Intl && Intl.RelativeTimeFormat) {
+    try {
+      relativeFormat = new Intl.RelativeTimeFormat(
+        document.documentElement.lang || undefined, { numeric: "auto" });
+    } catch (error) {
+      relativeFormat = null; // a language this browser does not know: keep the server's words
+    }
+  }
+
+  function relativeText(secondsAgo) {
+    // A clock a little behind the server's must not say "in 1 minute".
+    var seconds = Math.max(0, secondsAgo);
+    var units = [["minute", 60], ["hour", 3600], ["day", 86400],
+                 ["month", 30 * 86400], ["year", 365 * 86400]];
+    if (seconds < 60) {
+      return relativeFormat.format(0, "second");
+    }
+    for (var i = units.length - 1; i >= 0; i--) {
+      if (seconds >= units[i][1]) {
+        return relativeFormat.format(-Math.floor(seconds / units[i][1]), units[i][0]);
+      }
+    }
+    return relativeFormat.format(0, "second");
+  }
+
+  function showRelativeTimes() {
+    if (!relativeFormat) {
+      return;
+    }
+    var now = Date.now();
+    Array.prototype.forEach.call(relativeTimes, function (time) {
+      var at = Date.parse(time.getAttribute("datetime"));
+      if (!isNaN(at)) {
+        time.textContent = relativeText((now - at) / 1000);
+      }
+    });
+  }
+
+  if (relativeFormat) {
+    showRelativeTimes();
+    window.setInterval(showRelativeTimes, 60000);
+  }
+
+  // On a phone the form comes after the text: a bar at the bottom of the
+  // screen keeps a way to it while reading (templates/petition/detail.html),
+  // shown only while neither the button at the top nor the form is in view.
+  // A wide screen hides it (static/css/site.css): the form is beside the text.
+  function keepSignButtonInReach() {
+    var signBar = document.querySelector("[data-sign-bar]");
+    var panel = document.getElementById("sign");
+    if (!signBar || !panel || !window.IntersectionObserver) {
+      return;
+    }
+    var watched = [panel, document.querySelector(".jump-to-sign")];
+    var inView = [];
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var at = inView.indexOf(entry.target);
+        if (entry.isIntersecting && at < 0) {
+          inView.push(entry.target);
+        } else if (!entry.isIntersecting && at >= 0) {
+          inView.splice(at, 1);
+        }
+      });
+      signBar.classList.toggle("sign-bar--shown", inView.length === 0);
+    });
+    watched.forEach(function (element) {
+      if (element) {
+        observer.observe(element);
+      }
+    });
+    signBar.hidden = false;
+  }
+
+  keepSignButtonInReach();
 
   // Keep the count current while the page is open (it is cached for a few
   // seconds on the server, so this costs the database nothing).
