@@ -107,10 +107,21 @@ def checked_addresses(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(addresses))
 
 
+def _reachable(url: str) -> tuple[str, str, int, list[str]]:
+    """(scheme, host, port, addresses) of a URL we may request now."""
+    scheme, host, port = _target(url)
+    addresses = checked_addresses(host, port)
+    if scheme == "http" and not all(
+        ipaddress.ip_address(address).is_loopback for address in addresses
+    ):
+        # Plain HTTP is for a test's own server, never across a network.
+        raise AddressRefused(_("Only HTTPS addresses may receive webhooks."))
+    return scheme, host, port, addresses
+
+
 def check_url(url: str) -> None:
     """AddressRefused if `url` may not be requested now."""
-    _scheme, host, port = _target(url)
-    checked_addresses(host, port)
+    _reachable(url)
 
 
 def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
@@ -154,8 +165,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     """POST `body` to `url` if its host may be reached; AddressRefused if
     not, OSError (time-out included) if the network fails."""
-    scheme, host, port = _target(url)
-    addresses = checked_addresses(host, port)
+    scheme, host, port, addresses = _reachable(url)
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     kind = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection

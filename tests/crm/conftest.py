@@ -5,15 +5,6 @@ import pytest
 from crm.models import Delivery, WebhookEndpoint
 from tests.crm.receiver import Receiver
 
-# Deliveries queued in the database, as in production, for a test to run
-# one attempt at a time.
-WEBHOOK_QUEUE = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["email", "webhooks"],
-    }
-}
-
 
 @pytest.fixture
 def receiver():

@@ -17,7 +17,10 @@ from signatures.services.moderation import (
     signatures_invalidate,
     signatures_restore,
 )
-from signatures.services.self_service import signature_erase_by_signer, signature_withdraw
+from signatures.services.self_service import (
+    signature_erase_by_signer,
+    signature_withdraw,
+)
 from signatures.services.signing import signature_confirm
 from tests.conftest import SEED_SLUG
 from tests.crm.conftest import events_received, types_received
@@ -147,7 +150,11 @@ def test_withdrawing_invalidating_and_restoring_each_send_their_event(
     )
     assert invalidated["id"] == restored["id"] == str(other.public_id)
     assert (invalidated["status"], restored["status"]) == ("invalidated", "confirmed")
-    assert withdrawn == {**withdrawn, "id": str(signature.public_id), "status": "withdrawn"}
+    assert withdrawn == {
+        **withdrawn,
+        "id": str(signature.public_id),
+        "status": "withdrawn",
+    }
 
 
 def test_confirming_a_pending_signature_in_code_sends_confirmed(
@@ -193,9 +200,13 @@ def test_an_erased_signature_sends_its_id_and_nothing_personal(
 def test_a_rolled_back_change_sends_nothing(endpoint, receiver):
     signature = SignatureFactory()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        signature_withdraw(signature=signature)
-        raise RuntimeError("the request failed after the withdrawal")
+    def withdraw_then_fail() -> None:
+        with transaction.atomic():
+            signature_withdraw(signature=signature)
+            raise RuntimeError("the request failed after the withdrawal")
+
+    with pytest.raises(RuntimeError):
+        withdraw_then_fail()
 
     assert receiver.received == []
     assert not Delivery.objects.exists()
