@@ -165,3 +165,64 @@ def test_send_again_delivers_a_failed_event_once_the_endpoint_answers(
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.DELIVERED
     assert len(receiver.received) == 2
+
+
+def test_an_action_network_link_keeps_its_key_out_of_the_page(
+    client, organizer, petition
+):
+    from crm.models import ActionNetworkTarget
+
+    add = "/admin/crm/actionnetworktarget/add/"
+    response = client.post(
+        add,
+        {
+            "petition": petition.pk,
+            "action_network_petition": (
+                "https://actionnetwork.org/api/v2/petitions/"
+                "d91b4b2e-ae0e-4cd3-9ed7-d0ec501b0bc3/"
+            ),
+            "api_key": "a-secret-api-key",
+            "tags": "signer, caged families, ",
+            "only_with_consent": "on",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    link = ActionNetworkTarget.objects.get()
+    assert link.action_network_petition == "d91b4b2e-ae0e-4cd3-9ed7-d0ec501b0bc3"
+    assert link.tags == ["signer", "caged families"]
+
+    change = f"/admin/crm/actionnetworktarget/{link.pk}/change/"
+    assert "a-secret-api-key" not in client.get(change).content.decode()
+    client.post(
+        change,
+        {
+            "petition": petition.pk,
+            "action_network_petition": link.action_network_petition,
+            "api_key": "",
+            "tags": "signer",
+            "is_active": "on",
+        },
+    )
+    link.refresh_from_db()
+    assert link.api_key == "a-secret-api-key"
+    assert link.tags == ["signer"]
+    assert not link.only_with_consent
+
+
+def test_an_action_network_petition_id_with_a_stray_character_is_refused(
+    client, organizer, petition
+):
+    response = client.post(
+        "/admin/crm/actionnetworktarget/add/",
+        {
+            "petition": petition.pk,
+            "action_network_petition": "abc?x=1",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert (
+        "Enter the petition's id" in parse_page(response.content.decode()).visible_text
+    )
