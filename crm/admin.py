@@ -13,8 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.admin_site import organizer
@@ -33,13 +33,13 @@ class ReceiverAdmin(admin.ModelAdmin):
     def state(self, receiver: WebhookEndpoint | ActionNetworkTarget) -> str:
         if not receiver.is_active:
             if receiver.disabled_at:
-                return _("switched off after failing")
-            return _("off")
+                return gettext("switched off after failing")
+            return gettext("off")
         if receiver.failing_since:
-            return _("failing since %(time)s") % {
+            return gettext("failing since %(time)s") % {
                 "time": receiver.failing_since.strftime("%Y-%m-%d %H:%M")
             }
-        return _("on")
+        return gettext("on")
 
     @admin.action(description=_("Switch back on"), permissions=["change"])
     def switch_back_on(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -181,6 +181,23 @@ class ActionNetworkTargetAdmin(ReceiverAdmin):
     readonly_fields = ["failing_since", "disabled_at", "disabled_reason"]
 
 
+DELIVERY_FIELDS: list[str] = [
+    "event_id",
+    "event_type",
+    "endpoint",
+    "action_network",
+    "status",
+    "attempts",
+    "last_response_code",
+    "last_error",
+    "next_attempt_at",
+    "created_at",
+    "last_attempt_at",
+    "delivered_at",
+    "payload_shown",
+]
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = [
@@ -198,22 +215,8 @@ class DeliveryAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     search_fields = ["event_id"]
     actions = ["send_again"]
-    fields = [
-        "event_id",
-        "event_type",
-        "endpoint",
-        "action_network",
-        "status",
-        "attempts",
-        "last_response_code",
-        "last_error",
-        "next_attempt_at",
-        "created_at",
-        "last_attempt_at",
-        "delivered_at",
-        "payload_shown",
-    ]
-    readonly_fields = fields
+    fields = tuple(DELIVERY_FIELDS)
+    readonly_fields = DELIVERY_FIELDS
 
     @admin.display(description=_("sent to"))
     def receiver_name(self, delivery: Delivery) -> str:

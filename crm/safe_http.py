@@ -124,7 +124,7 @@ def check_url(url: str) -> None:
     _reachable(url)
 
 
-def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
     """A connection to the first of the checked addresses that answers."""
     failure: OSError = OSError("no address to connect to")
     for address in addresses:
