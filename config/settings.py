@@ -401,6 +401,9 @@ WEBHOOKS_DELIVERY_ATTEMPTS = env_int("WEBHOOKS_DELIVERY_ATTEMPTS", 10, minimum=1
 # ...and a receiver whose every delivery has failed this long is switched
 # off, its organizers told by email.
 WEBHOOKS_DISABLE_AFTER_HOURS = env_int("WEBHOOKS_DISABLE_AFTER_HOURS", 24, minimum=1)
+# How long the log of finished deliveries is kept (`manage.py
+# prune_deliveries`): it holds what was sent, signers' data included.
+WEBHOOKS_LOG_DAYS = env_int("WEBHOOKS_LOG_DAYS", 30, minimum=1)
 # The Action Network API key for petitions whose link names none.
 ACTION_NETWORK_API_KEY = env.str("ACTION_NETWORK_API_KEY", default="")
 ACTION_NETWORK_API_URL = "https://actionnetwork.org/api/v2/"

@@ -3,10 +3,12 @@ growing delays, and after a day of failures the receiver is switched off
 and the organizers told."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from itertools import pairwise
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from crm import delivery as sending
@@ -150,3 +152,18 @@ def test_a_delivery_already_made_is_not_made_again(settings, endpoint, receiver)
     deliver.call(delivery_id=delivery.pk)
 
     assert len(receiver.received) == 1
+
+
+def test_the_delivery_log_is_pruned_after_its_days_but_waiting_ones_stay(
+    settings, endpoint, receiver
+):
+    settings.TASKS = DATABASE_QUEUE
+    for _ in range(2):
+        signature_withdraw(signature=SignatureFactory())
+    sent, waiting = Delivery.objects.order_by("pk")
+    deliver.call(delivery_id=sent.pk)
+    Delivery.objects.update(created_at=STARTED - timedelta(days=31))
+
+    call_command("prune_deliveries", "--days", "30", stdout=StringIO())
+
+    assert list(Delivery.objects.all()) == [waiting]
