@@ -36,24 +36,33 @@ logger = logging.getLogger(__name__)
 ERASED_PAYLOAD = {"erased": True}
 
 
-def _listening(event_type: str, petition_id: int | None) -> list[WebhookEndpoint]:
-    # A handful of rows: filtered here, the same on SQLite and PostgreSQL.
+def _active_endpoints() -> list[WebhookEndpoint]:
+    # A handful of rows, read once per change (or batch of changes) and
+    # filtered here: the same on SQLite and PostgreSQL.
+    return list(WebhookEndpoint.objects.filter(is_active=True))
+
+
+def _listening(
+    endpoints: list[WebhookEndpoint], event_type: str, petition_id: int | None
+) -> list[WebhookEndpoint]:
     return [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+        for endpoint in endpoints
         if event_type in endpoint.events
         and (endpoint.petition_id is None or endpoint.petition_id == petition_id)
     ]
 
 
-def anyone_listens(event_type: str) -> bool:
-    return any(
-        event_type in events
-        for events in WebhookEndpoint.objects.filter(is_active=True).values_list(
-            "events", flat=True
-        )
-    ) or (
-        event_type == EventType.SIGNATURE_CONFIRMED
+def anyone_listens(*event_types: str) -> bool:
+    """Whether any receiver wants one of these events: with none, a change
+    costs one or two small queries and nothing more."""
+    subscribed = WebhookEndpoint.objects.filter(is_active=True).values_list(
+        "events", flat=True
+    )
+    if any(set(event_types) & set(events) for events in subscribed):
+        return True
+    return (
+        EventType.SIGNATURE_CONFIRMED in event_types
         and ActionNetworkTarget.objects.filter(is_active=True).exists()
     )
 
@@ -88,19 +97,38 @@ def emit_event(
     for it (on `petition`, or on every petition). Call it inside the
     transaction of the change it reports. Returns how many deliveries were
     queued; an `event_id` already emitted queues none."""
-    endpoints = _listening(type, petition.pk if petition else None)
+    return _emit(
+        _active_endpoints(),
+        event_type=type,
+        petition_id=petition.pk if petition else None,
+        data=data,
+        signature_public_id=signature_public_id,
+        event_id=event_id,
+    )
+
+
+def _emit(
+    active: list[WebhookEndpoint],
+    *,
+    event_type: str,
+    petition_id: int | None,
+    data: dict,
+    signature_public_id: UUID | None,
+    event_id: str,
+) -> int:
+    endpoints = _listening(active, event_type, petition_id)
     if not endpoints:
         return 0
-    event_id = event_id or new_event_id()
-    if Delivery.objects.filter(event_id=event_id).exists():
+    if event_id and Delivery.objects.filter(event_id=event_id).exists():
         return 0  # emitted already, by a task run before this one
-    payload = _envelope(type, data)
+    event_id = event_id or new_event_id()
+    payload = _envelope(event_type, data)
     with transaction.atomic():
         deliveries = Delivery.objects.bulk_create(
             Delivery(
                 endpoint=endpoint,
                 event_id=event_id,
-                event_type=type,
+                event_type=event_type,
                 payload=payload,
                 signature_public_id=signature_public_id,
             )
@@ -152,20 +180,28 @@ def _event_seed(event_type: str, signature: Signature) -> str:
     return ""
 
 
-def signature_event(event_type: str, signature: Signature) -> None:
-    """Report one signature's change, as it now stands."""
+def signature_event(
+    event_type: str,
+    signature: Signature,
+    *,
+    active: list[WebhookEndpoint] | None = None,
+) -> None:
+    """Report one signature's change, as it now stands (to `active`, the
+    active endpoints when already read for a batch)."""
     seed = _event_seed(event_type, signature)
     event_id = new_event_id(seed)
     with transaction.atomic():
-        emit_event(
-            type=event_type,
-            petition=signature.petition,
+        _emit(
+            _active_endpoints() if active is None else active,
+            event_type=event_type,
+            petition_id=signature.petition_id,
             data={
                 "signature": signature_data(signature),
                 "petition": petition_data(signature.petition),
             },
             signature_public_id=signature.public_id,
-            event_id=event_id,
+            # Checked for an earlier emission only when it names the change.
+            event_id=event_id if seed else "",
         )
         if event_type == EventType.SIGNATURE_CONFIRMED:
             _to_action_network(signature, event_id)
@@ -181,10 +217,11 @@ def watched_ids(event_type: str, signatures: QuerySet[Signature]) -> list[int]:
 
 def signatures_event(event_type: str, ids: Iterable[int]) -> None:
     """Report each of these signatures' change, as they now stand."""
+    active = _active_endpoints()
     for signature in Signature.objects.filter(pk__in=list(ids)).select_related(
         "petition", "referred_by"
     ):
-        signature_event(event_type, signature)
+        signature_event(event_type, signature, active=active)
 
 
 def signatures_erased(signatures: QuerySet[Signature]) -> None:
@@ -204,16 +241,19 @@ def signatures_erased(signatures: QuerySet[Signature]) -> None:
         earlier.update(payload=ERASED_PAYLOAD)
     if not anyone_listens(EventType.SIGNATURE_ERASED):
         return
+    active = _active_endpoints()
     petitions = Petition.objects.in_bulk({petition for _id, petition in erased})
     for public_id, petition_id in erased:
-        petition = petitions[petition_id]
-        emit_event(
-            type=EventType.SIGNATURE_ERASED,
-            petition=petition,
+        _emit(
+            active,
+            event_type=EventType.SIGNATURE_ERASED,
+            petition_id=petition_id,
             data={
                 "signature": {"id": str(public_id)},
-                "petition": petition_data(petition),
+                "petition": petition_data(petitions[petition_id]),
             },
+            signature_public_id=None,
+            event_id="",
         )
 
 
@@ -234,9 +274,7 @@ def safely(report, *args) -> None:
 
 def signature_created(signature: Signature) -> None:
     """A new signature; confirmed too when its petition counted it at once."""
-    if not anyone_listens(EventType.SIGNATURE_CREATED) and not anyone_listens(
-        EventType.SIGNATURE_CONFIRMED
-    ):
+    if not anyone_listens(EventType.SIGNATURE_CREATED, EventType.SIGNATURE_CONFIRMED):
         return
     signature_event(EventType.SIGNATURE_CREATED, signature)
     if signature.is_counted:

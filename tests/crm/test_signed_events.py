@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from standardwebhooks import Webhook
 
+from crm import events
 from crm.models import Delivery, EventType, WebhookEndpoint
 from signatures.models import Signature
 from signatures.services.moderation import (
@@ -250,3 +251,36 @@ def test_a_switched_off_endpoint_is_sent_nothing(
         signature_withdraw(signature=SignatureFactory())
 
     assert receiver.received == []
+
+
+def test_a_follow_up_task_run_twice_reports_the_new_signature_once(
+    endpoint, receiver, django_capture_on_commit_callbacks
+):
+    signature = SignatureFactory()  # counted at once
+
+    for _run in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            events.signature_created(signature)
+
+    assert types_received(receiver) == ["signature.created", "signature.confirmed"]
+
+
+def test_another_feature_can_send_its_own_event_through_emit_event(
+    receiver, django_capture_on_commit_callbacks, seed_campaign
+):
+    endpoint = WebhookEndpoint.objects.create(
+        url=receiver.url, events=[EventType.UPDATE_SENT]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = events.emit_event(
+            type=EventType.UPDATE_SENT,
+            petition=seed_campaign,
+            data={"update": {"subject": "We delivered the petition"}, "recipients": 42},
+        )
+
+    assert queued == 1
+    [request] = receiver.received
+    event = Webhook(endpoint.secret).verify(request.body, request.headers)
+    assert event["type"] == "update.sent"
+    assert event["data"]["recipients"] == 42
