@@ -18,6 +18,7 @@ class Received:
 class Receiver:
     def __init__(self) -> None:
         self.status = 204
+        self.headers: dict[str, str] = {}
         self.received: list[Received] = []
         self.arrived = threading.Event()
         receiver = self
@@ -29,6 +30,8 @@ class Receiver:
                     Received(self.path, dict(self.headers), self.rfile.read(length))
                 )
                 self.send_response(receiver.status)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")

@@ -3,6 +3,7 @@ forgery): private, loopback, link-local, multicast and reserved addresses
 are refused, checked again at every delivery, and only HTTPS is used."""
 
 import socket
+import time
 
 import pytest
 
@@ -11,6 +12,7 @@ from crm.delivery import deliver
 from crm.models import Delivery, WebhookEndpoint
 from crm.safe_http import AddressRefused, check_url
 from signatures.services.self_service import signature_withdraw
+from tests.crm.receiver import Receiver
 from tests.factories import SignatureFactory
 
 FORBIDDEN = [
@@ -118,3 +120,44 @@ def test_a_name_that_turns_private_after_the_check_is_refused_at_delivery(
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.FAILED
     assert "127.0.0.1" in delivery.last_error
+
+
+@pytest.mark.django_db
+def test_a_redirect_is_not_followed(settings, endpoint, receiver):
+    """A receiver cannot send the request on to an address it chooses."""
+    elsewhere = Receiver()
+    elsewhere.start()
+    receiver.status = 307
+    receiver.headers = {"Location": elsewhere.url}
+    signature_withdraw(signature=SignatureFactory())
+
+    try:
+        deliver.call(delivery_id=Delivery.objects.get().pk)
+    finally:
+        elsewhere.close()
+
+    assert len(receiver.received) == 1
+    assert elsewhere.received == []
+    delivery = Delivery.objects.get()
+    assert delivery.last_response_code == 307
+    assert delivery.status == Delivery.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_never_answers_is_given_up_after_the_time_out(settings):
+    settings.WEBHOOKS_TIMEOUT = 1
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        WebhookEndpoint.objects.create(
+            url=f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        )
+        signature_withdraw(signature=SignatureFactory())
+        started = time.monotonic()
+
+        deliver.call(delivery_id=Delivery.objects.get().pk)
+
+    assert time.monotonic() - started < 5
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.FAILED
+    assert "timed out" in delivery.last_error
