@@ -9,6 +9,8 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.utils.module_loading import import_string
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from crm import delivery as sending
@@ -167,3 +169,34 @@ def test_the_delivery_log_is_pruned_after_its_days_but_waiting_ones_stay(
     call_command("prune_deliveries", "--days", "30", stdout=StringIO())
 
     assert list(Delivery.objects.all()) == [waiting]
+
+
+def run_queued(queue_name: str) -> int:
+    """The tasks of one queue ready now, run as the worker runs them."""
+    ready = DBTaskResult.objects.filter(
+        queue_name=queue_name, status=TaskResultStatus.READY
+    )
+    count = 0
+    for result in ready:
+        result.status = TaskResultStatus.SUCCESSFUL
+        result.save(update_fields=["status"])
+        import_string(result.task_path).call(
+            *result.args_kwargs["args"], **result.args_kwargs["kwargs"]
+        )
+        count += 1
+    return count
+
+
+def test_with_the_workers_queue_the_request_sends_nothing_itself(
+    settings, client, endpoint, receiver, seed_campaign
+):
+    settings.TASKS = DATABASE_QUEUE
+
+    response = client.post(f"/en/p/{SEED_SLUG}/sign/", form_data())
+
+    assert response.status_code == 302
+    assert receiver.received == []
+    assert run_queued("email") == 1  # the signer's email, and the event written
+    assert receiver.received == []
+    assert run_queued("webhooks") == 1
+    assert types_received(receiver) == ["signature.created"]
