@@ -5,9 +5,11 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from standardwebhooks import Webhook
 
 from crm import events
@@ -18,6 +20,7 @@ from signatures.services.moderation import (
     signatures_invalidate,
     signatures_restore,
 )
+from signatures.services.retention import signatures_purge_unconfirmed
 from signatures.services.self_service import (
     signature_erase_by_signer,
     signature_withdraw,
@@ -284,3 +287,19 @@ def test_another_feature_can_send_its_own_event_through_emit_event(
     event = Webhook(endpoint.secret).verify(request.body, request.headers)
     assert event["type"] == "update.sent"
     assert event["data"]["recipients"] == 42
+
+
+def test_a_signature_purged_by_retention_sends_erased(
+    endpoint, receiver, django_capture_on_commit_callbacks
+):
+    old = SignatureFactory(pending=True, created_at=timezone.now() - timedelta(days=40))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signatures_purge_unconfirmed(older_than=timedelta(days=30))
+
+    assert events_received(receiver) == [
+        {**events_received(receiver)[0], "type": "signature.erased"}
+    ]
+    assert events_received(receiver)[0]["data"]["signature"] == {
+        "id": str(old.public_id)
+    }
