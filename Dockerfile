@@ -9,7 +9,7 @@
 # Run:    docker run --env-file .env --network petition --name app petition
 #         (nginx, on the same network, proxies to app:8000)
 # Migrate (once per release): docker run --env-file .env petition python manage.py migrate
-# Email worker (TASKS_BACKEND=database): docker run --env-file .env petition python manage.py run_worker --queue-name email
+# Email worker (TASKS_BACKEND=database): docker run --env-file .env petition python manage.py run_worker --queue-name email,webhooks
 
 # 3.11.10 and later carry the fix for quadratic cookie parsing
 # (CVE-2024-7592); the build stops on a base image without it.

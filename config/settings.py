@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "petition",
     "signatures",
     "visits",
+    # Signed webhooks and Action Network: signatures sent out as they change.
+    "crm",
 ]
 
 MIDDLEWARE = [
@@ -208,7 +210,10 @@ _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
 }
 TASKS_BACKEND = env_choice("TASKS_BACKEND", "immediate", list(_TASK_BACKENDS))
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["email"]}}
+# Webhooks have a queue of their own: a slow receiver can be given its own
+# worker (run_worker --queue-name webhooks) and never delay a signer's email.
+TASK_QUEUES = ["email", "webhooks"]
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": TASK_QUEUES}}
 # A task still running this long after it started has lost its worker (killed,
 # out of memory, host gone): `manage.py run_worker` puts it back in the queue
 # as it starts. At least ten times EMAIL_TIMEOUT, the longest a send can take
@@ -391,6 +396,28 @@ RESEND_RATE_PER_HOUR = env_rate("RESEND_RATE_PER_HOUR", "3/h")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Confirmation emails are retried with growing delays: 1, 5, 25, 125 minutes.
 EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5, minimum=1)
+
+# --- Webhooks and Action Network (crm/) --------------------------------------
+
+# Tests and development only: lets webhooks reach loopback addresses
+# (127.0.0.1, ::1), over plain HTTP too. Every other private, link-local or
+# reserved address stays refused, and HTTPS is required everywhere else.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+# Seconds to connect, and then for each read of the answer: a receiver that
+# hangs holds a worker thread no longer.
+WEBHOOKS_TIMEOUT = env_int("WEBHOOKS_TIMEOUT", 5, minimum=1)
+# Attempts per delivery (retried after 30 s, 2 min, 8 min, 32 min, about 2 h,
+# then every 6 h)...
+WEBHOOKS_DELIVERY_ATTEMPTS = env_int("WEBHOOKS_DELIVERY_ATTEMPTS", 10, minimum=1)
+# ...and a receiver whose every delivery has failed this long is switched
+# off, its organizers told by email.
+WEBHOOKS_DISABLE_AFTER_HOURS = env_int("WEBHOOKS_DISABLE_AFTER_HOURS", 24, minimum=1)
+# How long the log of finished deliveries is kept (`manage.py
+# prune_deliveries`): it holds what was sent, signers' data included.
+WEBHOOKS_LOG_DAYS = env_int("WEBHOOKS_LOG_DAYS", 30, minimum=1)
+# The Action Network API key for petitions whose link names none.
+ACTION_NETWORK_API_KEY = env.str("ACTION_NETWORK_API_KEY", default="")
+ACTION_NETWORK_API_URL = "https://actionnetwork.org/api/v2/"
 
 # Where "log in" links lead (after choosing a password, for instance).
 LOGIN_URL = "admin:login"

@@ -280,3 +280,28 @@ def send_signature_email(
             raise
         _kept.used_at = time.monotonic()
         return
+
+
+# --- To the organizers ---------------------------------------------------------
+
+
+def send_organizer_notice(
+    *, template: str, context: dict, recipients: list[str]
+) -> None:
+    """An email to the site's organizers (emails/<template>.subject.txt,
+    .txt, .html), in the site's language: about the site, not a signer."""
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"site_name": site_name(), **context}
+        subject = _one_line(render_to_string(f"emails/{template}.subject.txt", context))
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=_sender(settings.LANGUAGE_CODE, None),
+        to=recipients,
+    )
+    message.attach_alternative(html, "text/html")
+    message.send(fail_silently=False)

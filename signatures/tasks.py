@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from core.ratelimits import take_one
 from core.redaction import redact
+from crm import events
 from petition.models import Petition
 from signatures import emails
 from signatures.counts import tally
@@ -208,6 +209,9 @@ def _follow_up_new(submission: HeldSubmission, signature: Signature | None) -> N
         return  # erased since
     _inherit_undeliverable(signature)
     counted = signature.is_counted
+    # Here, not in the request, which does not know whether its insert made
+    # a signature; emitted once even if this task runs again.
+    events.safely(events.signature_created, signature)
     try:
         # The first email always goes, outside the hourly allowance,
         # which limits repeats (unless the address is known undeliverable).

@@ -18,7 +18,10 @@ from tests.backing_services import MailServer
 SEED_SLUG = "no-more-caged-families"
 # Emails queued in the database for a worker, as in production.
 DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["email"]}
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["email", "webhooks"],
+    }
 }
 TEST_DATA = Path(__file__).parent / "data"
 

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from crm import events
+from crm.models import EventType
 from petition.models import Petition
 from signatures.counts import tally_after_commit
 from signatures.emails import EmailKind
@@ -52,12 +54,14 @@ def signatures_invalidate(
         status__in=[Signature.Status.INVALIDATED, Signature.Status.WITHDRAWN]
     )
     with transaction.atomic():
+        watched = events.watched_ids(EventType.SIGNATURE_INVALIDATED, signatures)
         tally_after_commit(signatures, -1)
         count = signatures.update(
             status=Signature.Status.INVALIDATED,
             invalidated_at=timezone.now(),
             invalidation_reason=reason,
         )
+        events.safely(events.signatures_event, EventType.SIGNATURE_INVALIDATED, watched)
         record_action(
             kind=ModerationAction.Kind.INVALIDATE,
             user=user,
@@ -72,6 +76,7 @@ def signatures_restore(*, signatures: QuerySet[Signature], user: User | None) ->
     """Undo an invalidation: back to confirmed if it had been, else pending."""
     invalidated = signatures.filter(status=Signature.Status.INVALIDATED)
     with transaction.atomic():
+        watched = events.watched_ids(EventType.SIGNATURE_RESTORED, invalidated)
         # Those that had been confirmed come back into the count.
         tally_after_commit(invalidated, +1, counted=Q(confirmed_at__isnull=False))
         count = invalidated.update(
@@ -84,6 +89,7 @@ def signatures_restore(*, signatures: QuerySet[Signature], user: User | None) ->
             invalidated_at=None,
             invalidation_reason="",
         )
+        events.safely(events.signatures_event, EventType.SIGNATURE_RESTORED, watched)
         record_action(kind=ModerationAction.Kind.RESTORE, user=user, count=count)
     return count
 
@@ -153,6 +159,7 @@ def signatures_erase(
             )
         ).delete()
         forget_resend_requests(signatures)
+        events.safely(events.signatures_erased, signatures)
         count, _ = signatures.delete()
         record_action(
             kind=ModerationAction.Kind.ERASE, user=user, count=count, reason=reason

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from crm import events
 from petition.models import Petition
 from signatures.models import HeldSubmission, ModerationAction, Signature
 from signatures.services.moderation import record_action
@@ -37,6 +38,7 @@ def signatures_purge_unconfirmed(*, older_than: timedelta) -> int:
         created_at__lt=timezone.now() - older_than,
     )
     with transaction.atomic():
+        events.safely(events.signatures_erased, stale)
         count, _ = stale.delete()
         # Their links have expired: what they held can never apply.
         HeldSubmission.objects.filter(created_at__lt=_links_expired_before()).delete()

@@ -3,6 +3,8 @@ stop updates. Each one recorded, with no personal data."""
 
 from django.db import transaction
 
+from crm import events
+from crm.models import EventType
 from signatures.counts import recount_on_next_read, tally
 from signatures.models import HeldSubmission, ModerationAction, Signature
 from signatures.services.email import forget_resend_requests
@@ -37,6 +39,7 @@ def signature_withdraw(*, signature: Signature) -> bool:
         Signature.objects.filter(pk=row.pk).update(
             status=Signature.Status.WITHDRAWN, wants_updates=False
         )
+        events.safely(events.signatures_event, EventType.SIGNATURE_WITHDRAWN, [row.pk])
         record_action(
             kind=ModerationAction.Kind.WITHDRAW, user=None, count=1, reason=_BY_SIGNER
         )
@@ -54,6 +57,7 @@ def signature_erase_by_signer(*, signature: Signature) -> bool:
         # What was typed since, awaiting confirmation.
         HeldSubmission.objects.for_signature(row).delete()
         forget_resend_requests(Signature.objects.filter(pk=row.pk))
+        events.safely(events.signatures_erased, Signature.objects.filter(pk=row.pk))
         row.delete()
         record_action(
             kind=ModerationAction.Kind.ERASE, user=None, count=1, reason=_BY_SIGNER

@@ -5,6 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.net import ip_hash
+from crm import events
+from crm.models import EventType
 from petition.models import Petition
 from petition.services import petition_current_version_id
 from signatures.counts import tally
@@ -147,6 +149,7 @@ def signature_confirm(
         )
         # Counted now: no other held link may change it.
         HeldSubmission.objects.for_signature(row).delete()
+        events.safely(events.signatures_event, EventType.SIGNATURE_CONFIRMED, [row.pk])
         petition_id = row.petition_id
         transaction.on_commit(lambda: tally(petition_id, 1))
     return True

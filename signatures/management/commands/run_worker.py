@@ -48,7 +48,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--queue-name",
-            default="email",
+            default=",".join(settings.TASK_QUEUES),
             help="Queues to work, separated by commas, or * for all (default: %(default)s).",
         )
         parser.add_argument(
