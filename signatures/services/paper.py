@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm import events
+from crm.models import EventType
 from petition.models import Petition
 from petition.services import petition_current_version_id
 from signatures.counts import tally
@@ -325,4 +327,12 @@ def paper_batch_import(
         )
         # The whole batch moves the count once, by as many as were added.
         transaction.on_commit(partial(tally, petition.pk, batch.imported))
+        # The organization's systems hear of paper signers as of web ones
+        # (created, then confirmed); checked once, not per row, as a batch
+        # with no one listening should cost nothing more.
+        if events.anyone_listens(
+            EventType.SIGNATURE_CREATED, EventType.SIGNATURE_CONFIRMED
+        ):
+            for signature in batch.signatures.select_related("petition"):
+                events.safely(events.signature_created, signature)
     return batch

@@ -5,7 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import transaction
@@ -15,11 +15,13 @@ from standardwebhooks import Webhook
 from crm import events
 from crm.models import Delivery, EventType, WebhookEndpoint
 from signatures.models import Signature
+from signatures.paper_csv import read_rows
 from signatures.services.moderation import (
     signatures_erase,
     signatures_invalidate,
     signatures_restore,
 )
+from signatures.services.paper import paper_batch_import
 from signatures.services.retention import signatures_purge_unconfirmed
 from signatures.services.self_service import (
     signature_erase_by_signer,
@@ -303,3 +305,34 @@ def test_a_signature_purged_by_retention_sends_erased(
     assert events_received(receiver)[0]["data"]["signature"] == {
         "id": str(old.public_id)
     }
+
+
+def test_paper_signatures_reach_the_endpoint_as_created_and_confirmed(
+    endpoint, receiver, django_capture_on_commit_callbacks, seed_campaign
+):
+    rows = read_rows(
+        "Name,Email,Postal code\n"
+        "Marie Tremblay,marie@example.org,H2X 1Y4\n"
+        "Jean Dupont,,K1A 0B1\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        paper_batch_import(
+            petition=seed_campaign,
+            rows=rows,
+            language="fr",
+            event="Rally at City Hall",
+            collected_on=date(2026, 5, 1),
+            collected_by="Ottawa volunteers",
+            user=None,
+        )
+
+    received = events_received(receiver)
+    assert sorted(event["type"] for event in received) == [
+        "signature.confirmed",
+        "signature.confirmed",
+        "signature.created",
+        "signature.created",
+    ]
+    names = {event["data"]["signature"]["last_name"] for event in received}
+    assert names == {"Tremblay", "Dupont"}
+    assert {event["data"]["signature"]["source"] for event in received} == {"paper"}
