@@ -114,6 +114,9 @@ class UpdatesConsentGiven(models.Model):
         _("consent given on"),
         max_length=40,
         blank=True,
+        default="",
+        # In the table too: rows copied in without it (bench/) still load.
+        db_default="",
         help_text=_("The form, and its version, on which the box was ticked."),
     )
 
@@ -128,7 +131,12 @@ class UpdatesConsentRecord(UpdatesConsentGiven):
         _("consent to updates withdrawn at"), null=True, blank=True
     )
     updates_withdrawn_via = models.CharField(
-        _("consent withdrawn how"), max_length=16, choices=Withdrawal, blank=True
+        _("consent withdrawn how"),
+        max_length=16,
+        choices=Withdrawal,
+        blank=True,
+        default="",
+        db_default="",
     )
 
     class Meta:

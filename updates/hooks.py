@@ -24,6 +24,15 @@ def update_sent(update: Update) -> None:
         emit_event = import_string(EMIT_EVENT)
     except ImportError:
         return
+    try:
+        _emit(emit_event, update)
+    except Exception:
+        # The update is sent and recorded as such; the event's own failure
+        # is the webhooks' to report, and must not mark the sending failed.
+        logger.exception("Update %s: the update.sent event failed", update.pk)
+
+
+def _emit(emit_event, update: Update) -> None:
     emit_event(
         "update.sent",
         {
