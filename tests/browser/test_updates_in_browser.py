@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from petition.models import Petition
 from signatures.consent import Withdrawal
 from signatures.models import Signature
+from tests.browser.test_accessibility import serious_violations
 from tests.browser.test_admin_in_browser import (
     PASSWORD,
     apply_action,
@@ -73,6 +74,13 @@ def test_organizer_writes_tests_and_sends_an_update_and_a_signer_stops_them(
     expect(page.get_by_text("2 sent of 2")).to_be_visible()
     update.refresh_from_db()
     assert update.status == Update.Status.SENT
+
+    # Listed on the petition's page, which stays free of serious barriers.
+    page.goto(f"{live_server.url}/fr/p/{SEED_SLUG}/")
+    expect(page.locator(".campaign-updates")).to_contain_text(
+        "Nous avons remis la pétition"
+    )
+    assert serious_violations(page) == []
 
     # The signer follows the unsubscribe link in the update and confirms.
     received = next(m for m in mail_server.received if m["To"] == "anne@example.org")
