@@ -41,6 +41,7 @@ def _message(
     unsubscribe_url: str,
     greeting_name: str = "",
     subject_prefix: str = "",
+    signature: Signature | None = None,
 ) -> AnymailMessage:
     petition = update.petition
     with translation.override(language):
@@ -79,7 +80,12 @@ def _message(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
         tags=["campaign_update"],
-        metadata={"update": str(update.pk)},
+        # As in the signers' other emails (signatures/emails.py): the
+        # provider's bounce report names the signature, never the address.
+        metadata={
+            "update": str(update.pk),
+            **({"signature": str(signature.public_id)} if signature else {}),
+        },
     )
     message.attach_alternative(html, "text/html")
     return message
@@ -99,6 +105,7 @@ def build_update_email(update: Update, signature: Signature) -> AnymailMessage:
         manage_url=manage_url,
         unsubscribe_url=unsubscribe_url,
         greeting_name=name if len(name) <= 30 else "",
+        signature=signature,
     )
 
 

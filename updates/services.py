@@ -76,11 +76,3 @@ def update_send(*, update: Update, user: User | None) -> int:
         for _chain in range(settings.UPDATE_SEND_CHAINS):
             queue(send_update_deliveries, update_id=locked.pk)
     return count
-
-
-def update_resume(*, update: Update) -> None:
-    """Queue the sending again (after workers were lost for long): what was
-    sent stays sent, what was being sent when they stopped is not sent
-    again."""
-    if update.status == Update.Status.SENDING:
-        queue(send_update_deliveries, update_id=update.pk)
