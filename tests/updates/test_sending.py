@@ -5,6 +5,7 @@ who stopped, withdrew, was invalidated, bounced or was erased; and never
 twice, however the sending is cut off."""
 
 import re
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -275,3 +276,22 @@ def test_one_click_unsubscribe_from_an_update_works_from_the_mail_provider(
     anne = Signature.objects.get(pk=signers["english"].pk)
     assert not anne.wants_updates
     assert anne.updates_withdrawn_via == Withdrawal.ONE_CLICK
+
+
+def test_an_update_keeps_to_the_send_rate(
+    settings, mail_server, update, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_MAX_PER_SECOND = 3
+    for n in range(9):
+        consenting(update.petition, email=f"s{n}@example.org")
+
+    _send(update, django_capture_on_commit_callbacks)
+
+    assert len(mail_server.received) == 9
+    # Nine at three a second fill three calendar seconds: more than one
+    # second from the first to the last, where unthrottled they take a few
+    # milliseconds. (A slot taken at the end of one second can be accepted
+    # in the next: hence the one extra.)
+    assert mail_server.received_at[-1] - mail_server.received_at[0] > 1
+    per_second = Counter(int(at) for at in mail_server.received_at)
+    assert max(per_second.values()) <= 3 + 1
