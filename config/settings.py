@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "visits",
     # Signed webhooks and Action Network: signatures sent out as they change.
     "crm",
+    "updates",
 ]
 
 MIDDLEWARE = [
@@ -354,6 +355,13 @@ RETENTION_UNCONFIRMED_DAYS = env_int("RETENTION_UNCONFIRMED_DAYS", 30, minimum=1
 RETENTION_AFTER_CLOSE_DAYS = env_int("RETENTION_AFTER_CLOSE_DAYS", 183, minimum=1)
 # Where signers write about their data; shown on the privacy page.
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Campaign updates (updates/): the organizer's postal address, in every
+# update as Canada's anti-spam law asks (none set: updates cannot be sent);
+# how many emails a task sends before handing over, and how many tasks send
+# one update at once.
+ORGANIZER_POSTAL_ADDRESS = env.str("ORGANIZER_POSTAL_ADDRESS", default="")
+UPDATE_SEND_BATCH = env_int("UPDATE_SEND_BATCH", 50, minimum=1)
+UPDATE_SEND_CHAINS = env_int("UPDATE_SEND_CHAINS", 4, minimum=1)
 
 # How long a confirmation link stays valid.
 SIGNATURE_CONFIRMATION_MAX_AGE = env_int(

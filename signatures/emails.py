@@ -84,7 +84,7 @@ def _greeting_name(signature: Signature) -> str:
     return name if len(name) <= GREETING_NAME_MAX_CHARS else ""
 
 
-def _sender(language: str, organizer: Organizer | None) -> str:
+def sender(language: str, organizer: Organizer | None) -> str:
     """The site's name in the signer's language, after the organizer's
     ("Name via Site"), at DEFAULT_FROM_EMAIL's address (a name configured
     with it gives way to these): only the display name is the organizer's,
@@ -148,7 +148,7 @@ def build_signature_email(
     message = AnymailMessage(
         subject=subject,
         body=text,
-        from_email=_sender(language, petition_text.organizer),
+        from_email=sender(language, petition_text.organizer),
         # Exactly one address, whatever the mail backend: the form stores no
         # other, and one stored some other way with a line break or a second
         # address in it raises ValueError here, as SMTP would when sending.
@@ -258,7 +258,11 @@ def wait_for_send_slot() -> None:
 def send_signature_email(
     signature: Signature, kind: EmailKind, *, submission: HeldSubmission | None = None
 ) -> None:
-    message = build_signature_email(signature, kind, submission=submission)
+    send_message(build_signature_email(signature, kind, submission=submission))
+
+
+def send_message(message: EmailMultiAlternatives) -> None:
+    """Send on this thread's kept connection, within EMAIL_MAX_PER_SECOND."""
     for last_try in (False, True):
         message.connection, kept = _kept_connection()
         wait_for_send_slot()
@@ -300,7 +304,7 @@ def send_organizer_notice(
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=_sender(settings.LANGUAGE_CODE, None),
+        from_email=sender(settings.LANGUAGE_CODE, None),
         to=recipients,
     )
     message.attach_alternative(html, "text/html")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from signatures.consent import Withdrawal
 from signatures.models import PROVINCES, SignatureQuerySet
 from signatures.normalize import FORMULA_STARTS
 
@@ -31,6 +32,10 @@ def country_names() -> dict[str, str]:
 
 def province_names() -> dict[str, str]:
     return {code: str(name) for code, name in PROVINCES}
+
+
+def withdrawal_names() -> dict[str, str]:
+    return {code: str(name) for code, name in Withdrawal.choices}
 
 
 def _date(value) -> str:
@@ -69,6 +74,22 @@ COLUMNS: dict[str, Column] = {
     "paper_event": Column(_("Paper batch"), "paper_batch__event"),
     "paper_collected_on": Column(_("Collected on"), "paper_batch__collected_on"),
     "paper_collected_by": Column(_("Collected by"), "paper_batch__collected_by"),
+    # Consent to updates on record (signatures/consent.py): the words ticked,
+    # in the signer's language, when and on which form, and how it ended.
+    "updates_consent_wording": Column(
+        _("Consent wording"), "updates_consent_text__wording"
+    ),
+    "updates_consent_version": Column(
+        _("Consent version"), "updates_consent_text__version"
+    ),
+    "updates_consent_at": Column(_("Consent given at"), "updates_consent_at", _date),
+    "updates_consent_form": Column(_("Consent form"), "updates_consent_form"),
+    "updates_withdrawn_at": Column(
+        _("Consent withdrawn at"), "updates_withdrawn_at", _date
+    ),
+    "updates_withdrawn_via": Column(
+        _("Consent withdrawn how"), "updates_withdrawn_via", names=withdrawal_names
+    ),
 }
 DEFAULT_COLUMNS = ["full_name", "postal_code", "province", "country", "confirmed_at"]
 

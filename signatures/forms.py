@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from email_validator import EmailNotValidError, validate_email
 
+from signatures.consent import UPDATES_CONSENT_LABEL
 from signatures.form_clock import issued_review
 from signatures.models import REFERRAL_CODE_LENGTH, Signature
 from signatures.normalize import (
@@ -237,7 +238,8 @@ class SignatureForm(forms.Form):
         ),
     )
     wants_updates = forms.BooleanField(
-        label=_("Keep me updated about this campaign by email"),
+        # The words kept on record when it is ticked (signatures/consent.py).
+        label=UPDATES_CONSENT_LABEL,
         required=False,
     )
     show_name_publicly = forms.BooleanField(

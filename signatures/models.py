@@ -10,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from petition.models import Petition, PetitionVersion
+from signatures.consent import (
+    CONSENT_GIVEN_FIELDS,
+    ConsentText,  # noqa: F401  (a model of this app: imported, it is registered)
+    UpdatesConsentGiven,
+    UpdatesConsentRecord,
+)
 from signatures.normalize import canonical_email, first_name
 from signatures.paper_batch import PaperBatch
 
@@ -119,7 +125,7 @@ class HeldSubmissionQuerySet(models.QuerySet["HeldSubmission"]):
         )
 
 
-class Signature(models.Model):
+class Signature(UpdatesConsentRecord):
     class Status(models.TextChoices):
         PENDING = "pending", _("pending confirmation")
         CONFIRMED = "confirmed", _("confirmed")
@@ -343,7 +349,7 @@ class Signature(models.Model):
         return self.status == self.Status.CONFIRMED
 
 
-class HeldSubmission(models.Model):
+class HeldSubmission(UpdatesConsentGiven):
     """What a later submission for an address that already has a signature
     typed. It changes nothing until the link emailed for it is used, so only
     the owner of the inbox can put their name to it."""
@@ -394,6 +400,9 @@ class HeldSubmission(models.Model):
         "petition_version_id",
         # A link used proves the inbox, not the form: the mark stays.
         "review_reason",
+        # What its updates box said (services.signing.signature_confirm
+        # keeps an earlier agreement on record when it was left unticked).
+        *CONSENT_GIVEN_FIELDS,
     )
 
     objects = HeldSubmissionQuerySet.as_manager()
@@ -428,6 +437,7 @@ class ModerationAction(models.Model):
         WITHDRAW = "withdraw", _("withdrawn by the signer")
         ANONYMISE = "anonymise", _("anonymised")
         PAPER = "paper", _("paper signatures added")
+        STOP_UPDATES = "stop_updates", _("campaign updates stopped")
 
     kind = models.CharField(_("action"), max_length=12, choices=Kind)
     performed_by = models.ForeignKey(

@@ -1,4 +1,5 @@
 import logging
+from collections.abc import Callable
 from typing import TypedDict
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from petition.public import (
     published_or_404,
 )
 from petition.services import petition_takes_signatures
+from signatures.consent import Withdrawal
 from signatures.crossorigin import cross_site_refused
 from signatures.forms import (
     ResendForm,
@@ -315,7 +317,7 @@ def _masked(signature: Signature) -> _Masked:
     }
 
 
-_MANAGE_ACTIONS = {
+_MANAGE_ACTIONS: dict[str, Callable[..., bool]] = {
     "withdraw": signature_withdraw,
     "erase": signature_erase_by_signer,
     "stop_updates": signature_stop_updates,
@@ -362,7 +364,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidToken:
         return _link_not_valid(request)
     if request.method == "POST":
-        signature_stop_updates(signature=signature)
+        # RFC 8058's body: the mail program's button, not our page's.
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        signature_stop_updates(
+            signature=signature,
+            via=Withdrawal.ONE_CLICK if one_click else Withdrawal.UNSUBSCRIBE_LINK,
+        )
         return _petition_page(
             request,
             "signatures/manage_done.html",

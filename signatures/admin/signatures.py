@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from signatures.admin.actions import SignatureActions
+from signatures.admin.consent import ConsentActions
 from signatures.admin.listing import (
     CalendarQuerySet,
     CappedCountPaginator,
@@ -30,7 +31,7 @@ _LONGEST_VALUE = Signature._meta.get_field("email").max_length
 
 
 @admin.register(Signature)
-class SignatureAdmin(SignatureActions, SignatureTools):
+class SignatureAdmin(SignatureActions, ConsentActions, SignatureTools):
     list_display = [
         "full_name",
         "email",
@@ -68,6 +69,7 @@ class SignatureAdmin(SignatureActions, SignatureTools):
         "invalidate",
         "restore",
         "resend_confirmation",
+        "stop_updates",
         "export_csv",
         "export_signer_data",
         "erase",

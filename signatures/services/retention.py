@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Q, Value
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from crm import events
 from petition.models import Petition
+from signatures.consent import Withdrawal
 from signatures.models import HeldSubmission, ModerationAction, Signature
 from signatures.services.moderation import record_action
 from signatures.tasks import follow_up_resend
@@ -88,6 +89,16 @@ def signatures_anonymise_closed(*, closed_for: timedelta) -> int:
                 ip_hash="",
                 invalidation_reason="",  # an organizer's note may name the signer
                 wants_updates=False,
+                # Consent that was still on ends here, on record (the words
+                # agreed to are no one's personal data).
+                updates_withdrawn_at=Case(
+                    When(wants_updates=True, then=Value(timezone.now())),
+                    default=F("updates_withdrawn_at"),
+                ),
+                updates_withdrawn_via=Case(
+                    When(wants_updates=True, then=Value(Withdrawal.ERASED)),
+                    default=F("updates_withdrawn_via"),
+                ),
                 show_name_publicly=False,
                 anonymised_at=timezone.now(),
             )

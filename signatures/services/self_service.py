@@ -5,6 +5,7 @@ from django.db import transaction
 
 from crm import events
 from crm.models import EventType
+from signatures.consent import Withdrawal, withdrawn_now
 from signatures.counts import recount_on_next_read, tally
 from signatures.models import HeldSubmission, ModerationAction, Signature
 from signatures.services.email import forget_resend_requests
@@ -37,7 +38,12 @@ def signature_withdraw(*, signature: Signature) -> bool:
         # signature back; signing again sends a new one.
         HeldSubmission.objects.for_signature(row).delete()
         Signature.objects.filter(pk=row.pk).update(
-            status=Signature.Status.WITHDRAWN, wants_updates=False
+            status=Signature.Status.WITHDRAWN,
+            **(
+                withdrawn_now(Withdrawal.SIGNATURE_WITHDRAWN)
+                if row.wants_updates
+                else {}
+            ),
         )
         events.safely(events.signatures_event, EventType.SIGNATURE_WITHDRAWN, [row.pk])
         record_action(
@@ -65,10 +71,14 @@ def signature_erase_by_signer(*, signature: Signature) -> bool:
     return True
 
 
-def signature_stop_updates(*, signature: Signature) -> bool:
-    """Unsubscribe from campaign updates; the signature still counts."""
+def signature_stop_updates(
+    *, signature: Signature, via: Withdrawal = Withdrawal.SIGNER_PAGE
+) -> bool:
+    """Unsubscribe from campaign updates, recording when and how; the
+    signature still counts. False if updates were off already (the first
+    withdrawal stays the one on record)."""
     return bool(
         Signature.objects.filter(pk=signature.pk, wants_updates=True).update(
-            wants_updates=False
+            **withdrawn_now(via)
         )
     )

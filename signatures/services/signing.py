@@ -9,6 +9,11 @@ from crm import events
 from crm.models import EventType
 from petition.models import Petition
 from petition.services import petition_current_version_id
+from signatures.consent import (
+    CONSENT_GIVEN_FIELDS,
+    consent_on_applying,
+    updates_consent_given,
+)
 from signatures.counts import tally
 from signatures.models import HeldSubmission, Signature, new_referral_code
 from signatures.normalize import canonical_email, province_for_postal_code
@@ -63,6 +68,9 @@ def signature_create(
         "ip_hash": ip_hash(ip_address),
         "petition_version_id": petition_current_version_id(petition),
         "review_reason": needs_review,
+        # The words of the box as this signer's form showed them; nothing
+        # when it was left unticked.
+        **(updates_consent_given(language=language) if wants_updates else {}),
     }
     email_canonical = canonical_email(email)
     referrer_id = (
@@ -144,6 +152,16 @@ def signature_confirm(
             changes = {
                 field: getattr(submission, field) for field in HeldSubmission.DETAILS
             }
+            changes |= consent_on_applying(
+                wanted=submission.wants_updates,
+                held={
+                    field: getattr(submission, field) for field in CONSENT_GIVEN_FIELDS
+                },
+                current={
+                    field: getattr(row, field)
+                    for field in (*CONSENT_GIVEN_FIELDS, "wants_updates")
+                },
+            )
         Signature.objects.filter(pk=row.pk).update(
             status=Signature.Status.CONFIRMED, confirmed_at=timezone.now(), **changes
         )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from signatures.consent import ConsentText
 from signatures.models import HeldSubmission, ModerationAction, Signature
 from signatures.normalize import canonical_email, mask_email
 from signatures.services.moderation import record_action
@@ -33,10 +34,18 @@ SUBJECT_ACCESS_FIELDS = [
     # Where they came from, and their own code for the links they share.
     "source",
     "referral_code",
+    # Their consent to updates: when, on which form, and how it ended (the
+    # words themselves under "updates_consent_wording").
+    "updates_consent_at",
+    "updates_consent_form",
+    "updates_withdrawn_at",
+    "updates_withdrawn_via",
 ]
 
 HELD_FIELDS = [
-    field for field in HeldSubmission.DETAILS if field != "petition_version_id"
+    field
+    for field in HeldSubmission.DETAILS
+    if field not in {"petition_version_id", "updates_consent_text_id"}
 ]
 
 
@@ -47,7 +56,9 @@ def signer_data(*, email: str, user: User | None) -> dict:
     canonical = canonical_email(email)
     signatures = (
         Signature.objects.of_inbox(canonical)
-        .select_related("petition", "petition_version", "referred_by")
+        .select_related(
+            "petition", "petition_version", "referred_by", "updates_consent_text"
+        )
         .order_by("created_at")
     )
     records = [
@@ -64,6 +75,7 @@ def signer_data(*, email: str, user: User | None) -> dict:
                 field: _json_value(getattr(signature, field))
                 for field in SUBJECT_ACCESS_FIELDS
             },
+            "updates_consent_wording": _wording(signature.updates_consent_text),
         }
         for signature in signatures
     ]
@@ -73,9 +85,10 @@ def signer_data(*, email: str, user: User | None) -> dict:
             "petition": submission.petition.title,
             "submitted_at": submission.created_at.isoformat(),
             **{field: _json_value(getattr(submission, field)) for field in HELD_FIELDS},
+            "updates_consent_wording": _wording(submission.updates_consent_text),
         }
         for submission in HeldSubmission.objects.filter(email_canonical=canonical)
-        .select_related("petition")
+        .select_related("petition", "updates_consent_text")
         .order_by("created_at")
     ]
     record_action(
@@ -91,6 +104,13 @@ def signer_data(*, email: str, user: User | None) -> dict:
         "signatures": records,
         "submissions_awaiting_confirmation": held,
     }
+
+
+def _wording(text: ConsentText | None) -> dict | None:
+    """The words of the updates checkbox as the signer saw them."""
+    if text is None:
+        return None
+    return {"version": text.version, "language": text.language, "text": text.wording}
 
 
 def _json_value(value: object) -> object:
