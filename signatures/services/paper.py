@@ -28,6 +28,7 @@ from crm import events
 from crm.models import EventType
 from petition.models import Petition
 from petition.services import petition_current_version_id
+from signatures.consent import updates_consent_given
 from signatures.counts import tally
 from signatures.models import ModerationAction, PaperBatch, Signature
 from signatures.normalize import (
@@ -253,6 +254,17 @@ def _already_signed(paper_batch_id: int | None, what: object) -> object:
     return format_lazy(_("Already added from paper with {what}."), what=what)
 
 
+def _paper_consent(details: dict, batch: PaperBatch) -> dict:
+    """Consent to updates, on record for a paper signer who ticked the
+    sheet's box: the site's own wording in their language (the sheet is to
+    print the same words: README), from the form "paper-batch-<id>"."""
+    if not details["wants_updates"]:
+        return {}
+    return updates_consent_given(
+        language=details["language"], form_version=f"paper-batch-{batch.pk}"
+    )
+
+
 def paper_batch_import(
     *,
     petition: Petition,
@@ -304,6 +316,7 @@ def paper_batch_import(
                     source=SOURCE,
                     paper_batch=batch,
                     **row.details,
+                    **_paper_consent(row.details, batch),
                 )
                 for row in check.rows
             ],

@@ -3,7 +3,7 @@ signer's language, when and on which form, and when and how it ended; shown
 to the signer, in the subject-access export and in the CSV."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -16,6 +16,8 @@ from signatures.consent import (
     Withdrawal,
 )
 from signatures.models import Signature
+from signatures.paper_csv import read_rows
+from signatures.services.paper import paper_batch_import
 from signatures.services.retention import signatures_anonymise_closed
 from tests.conftest import SEED_SLUG
 from tests.factories import SignatureFactory
@@ -257,3 +259,33 @@ def test_the_subject_access_export_holds_the_consent_record(client, exporter, si
     assert record["updates_consent_form"] == SIGN_FORM_VERSION
     assert record["updates_consent_at"]
     assert record["updates_withdrawn_at"] is None
+
+
+def test_a_paper_signer_who_ticked_the_box_has_the_printed_words_on_record(
+    seed_campaign,
+):
+    rows = read_rows(
+        "Nom,Courriel,Code postal,Nouvelles,Langue\n"
+        "Marie Tremblay,marie@example.org,H2X 1Y4,oui,fr\n"
+        "Jean Dupont,jean@example.org,K1A 0B1,non,fr\n"
+    )
+
+    batch = paper_batch_import(
+        petition=seed_campaign,
+        rows=rows,
+        language="fr",
+        event="Rassemblement",
+        collected_on=date(2026, 5, 1),
+        collected_by="Bénévoles",
+        user=None,
+    )
+
+    ticked = Signature.objects.get(email="marie@example.org")
+    assert ticked.updates_consent_text.wording == (
+        "Tenez-moi au courant de cette campagne par courriel"
+    )
+    assert ticked.updates_consent_form == f"paper-batch-{batch.pk}"
+    assert ticked.updates_consent_at is not None
+    unticked = Signature.objects.get(email="jean@example.org")
+    assert unticked.updates_consent_text is None
+    assert unticked.updates_consent_at is None
