@@ -219,7 +219,7 @@ def signatures_event(event_type: str, ids: Iterable[int]) -> None:
     """Report each of these signatures' change, as they now stand."""
     active = _active_endpoints()
     for signature in Signature.objects.filter(pk__in=list(ids)).select_related(
-        "petition", "referred_by"
+        "petition", "referred_by", "updates_consent_text"
     ):
         signature_event(event_type, signature, active=active)
 

@@ -47,6 +47,20 @@ def signature_data(signature: Signature) -> dict:
         "consent": {
             "updates": signature.wants_updates,
             "show_name_publicly": signature.show_name_publicly,
+            # What was agreed to, as on record (signatures/consent.py).
+            "updates_wording": (
+                signature.updates_consent_text.wording
+                if signature.updates_consent_text
+                else ""
+            ),
+            "updates_version": (
+                signature.updates_consent_text.version
+                if signature.updates_consent_text
+                else ""
+            ),
+            "updates_given_at": _time(signature.updates_consent_at),
+            "updates_withdrawn_at": _time(signature.updates_withdrawn_at),
+            "updates_withdrawn_via": signature.updates_withdrawn_via,
         },
         "source": signature.source,
         "referral_code": signature.referral_code or "",

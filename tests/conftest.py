@@ -178,6 +178,8 @@ def organizers_group(db) -> None:
     import_module("signatures.migrations.0014_paper_batches").grant_organizers(
         apps, None
     )
+    import_module("crm.migrations.0002_organizers_permissions").grant(apps, None)
+    import_module("updates.migrations.0002_organizers_write_updates").grant(apps, None)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

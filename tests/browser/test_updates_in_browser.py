@@ -3,10 +3,8 @@ sends a test to themselves and sends it; a signer stops updates from the
 link in it; an organizer stops updates for a signer who asked."""
 
 import re
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
@@ -39,9 +37,6 @@ def browser_context_args(browser_context_args):
 @pytest.fixture
 def organizer(page, live_server, settings) -> User:
     settings.ORGANIZER_POSTAL_ADDRESS = POSTAL_ADDRESS
-    # The group's rights to updates, made again where a transactional test
-    # flushed them (as organizers_group does for the rest).
-    import_module("updates.migrations.0002_organizers_write_updates").grant(apps, None)
     new_organizer()
     user = User.objects.get(username="org@example.org")
     user.set_password(PASSWORD)

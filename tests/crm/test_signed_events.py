@@ -80,7 +80,16 @@ def test_a_new_signature_reaches_the_endpoint_signed_as_the_specification_says(
         "province": "QC",
         "country": "CA",
         "language": "en",
-        "consent": {"updates": True, "show_name_publicly": False},
+        "consent": {
+            "updates": True,
+            "show_name_publicly": False,
+            # The words the signer ticked, as on record.
+            "updates_wording": "Keep me updated about this campaign by email",
+            "updates_version": "updates-1",
+            "updates_given_at": signature.updates_consent_at.isoformat(),
+            "updates_withdrawn_at": None,
+            "updates_withdrawn_via": "",
+        },
         "source": "",
         "referral_code": signature.referral_code,
         "referred_by_code": "",
