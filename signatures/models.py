@@ -10,31 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from petition.models import Petition, PetitionVersion
+from signatures.choices import PROVINCES, SubmissionReview
 from signatures.consent import (
-    CONSENT_GIVEN_FIELDS,
     ConsentText,  # noqa: F401  (a model of this app: imported, it is registered)
-    UpdatesConsentGiven,
     UpdatesConsentRecord,
 )
+
+# Models of this app kept in modules of their own: imported, they are
+# registered, and `from signatures.models import ...` finds them here.
+from signatures.held import HeldSubmission  # noqa: F401
+from signatures.moderation import ModerationAction  # noqa: F401
 from signatures.normalize import canonical_email, first_name
 from signatures.paper_batch import PaperBatch
-
-PROVINCES = [
-    ("AB", _("Alberta")),
-    ("BC", _("British Columbia")),
-    ("MB", _("Manitoba")),
-    ("NB", _("New Brunswick")),
-    ("NL", _("Newfoundland and Labrador")),
-    ("NS", _("Nova Scotia")),
-    ("NT", _("Northwest Territories")),
-    ("NU", _("Nunavut")),
-    ("ON", _("Ontario")),
-    ("PE", _("Prince Edward Island")),
-    ("QC", _("Quebec")),
-    ("SK", _("Saskatchewan")),
-    ("YT", _("Yukon")),
-]
-
 
 # Lowercase letters and digits without look-alikes (0/o, 1/l/i): read aloud
 # or retyped from a link, a code survives.
@@ -115,16 +102,6 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         return self.select_for_update().filter(pk=signature.pk).first()
 
 
-class HeldSubmissionQuerySet(models.QuerySet["HeldSubmission"]):
-    def for_signature(self, signature: "Signature") -> "HeldSubmissionQuerySet":
-        """What was typed later with this signature's address, awaiting its
-        link."""
-        return self.filter(
-            petition_id=signature.petition_id,
-            email_canonical=signature.email_canonical,
-        )
-
-
 class Signature(UpdatesConsentRecord):
     class Status(models.TextChoices):
         PENDING = "pending", _("pending confirmation")
@@ -136,17 +113,8 @@ class Signature(UpdatesConsentRecord):
     # dashboard (SignatureQuerySet.counted(), and is_counted for one row).
     COUNTED = Q(status=Status.CONFIRMED)
 
-    class Review(models.TextChoices):
-        """Why a submission looked automated. It is stored, pending, rather
-        than dropped: a person whose browser filled the form in an instant
-        can still confirm it from their inbox."""
-
-        TOO_FAST = "too_fast", _("too fast")
-        HIDDEN_FIELD = "hidden_field", _("hidden field filled")
-        TOKEN_MISSING = "token_missing", _("page script did not run")
-        TOKEN_INVALID = "token_invalid", _("form token invalid")
-        TOKEN_EXPIRED = "token_expired", _("form token expired")
-        TOKEN_OVERUSED = "token_overused", _("form token used too often")
+    # Shared with HeldSubmission (signatures/choices.py).
+    Review = SubmissionReview
 
     class Undeliverable(models.TextChoices):
         """Why our email no longer goes to an address, as its provider said."""
@@ -347,115 +315,3 @@ class Signature(UpdatesConsentRecord):
     def is_counted(self) -> bool:
         """Signature.COUNTED, for a row already loaded."""
         return self.status == self.Status.CONFIRMED
-
-
-class HeldSubmission(UpdatesConsentGiven):
-    """What a later submission for an address that already has a signature
-    typed. It changes nothing until the link emailed for it is used, so only
-    the owner of the inbox can put their name to it."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    petition = models.ForeignKey(
-        Petition,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("petition"),
-    )
-    full_name = models.CharField(_("full name"), max_length=100)
-    email = models.CharField(_("email as typed"), max_length=254)
-    email_canonical = models.CharField(_("canonical email"), max_length=254)
-    country = CountryField(_("country"))
-    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
-    province = models.CharField(
-        _("province or territory"), max_length=2, blank=True, choices=PROVINCES
-    )
-    wants_updates = models.BooleanField(_("agreed to campaign updates"), default=False)
-    show_name_publicly = models.BooleanField(
-        _("agreed to show first name publicly"), default=False
-    )
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    ip_hash = models.CharField(_("IP address hash"), max_length=64)
-    review_reason = models.CharField(
-        _("marked for review"), max_length=16, choices=Signature.Review, blank=True
-    )
-    petition_version = models.ForeignKey(
-        PetitionVersion,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("petition version signed"),
-    )
-    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
-
-    # The fields a used link copies onto the signature.
-    DETAILS = (
-        "full_name",
-        "email",
-        "country",
-        "postal_code",
-        "province",
-        "wants_updates",
-        "show_name_publicly",
-        "language",
-        "ip_hash",
-        "petition_version_id",
-        # A link used proves the inbox, not the form: the mark stays.
-        "review_reason",
-        # What its updates box said (services.signing.signature_confirm
-        # keeps an earlier agreement on record when it was left unticked).
-        *CONSENT_GIVEN_FIELDS,
-    )
-
-    objects = HeldSubmissionQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("submission awaiting confirmation")
-        verbose_name_plural = _("submissions awaiting confirmation")
-        indexes = [
-            models.Index(
-                fields=["petition", "email_canonical"], name="held_address_idx"
-            ),
-            models.Index(fields=["created_at"], name="held_created_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return self.full_name
-
-    @property
-    def first_name(self) -> str:
-        return first_name(self.full_name)
-
-
-class ModerationAction(models.Model):
-    """One organizer action on signatures: who, when, what and how many."""
-
-    class Kind(models.TextChoices):
-        INVALIDATE = "invalidate", _("invalidated")
-        RESTORE = "restore", _("restored")
-        RESEND = "resend", _("confirmation resent")
-        ERASE = "erase", _("personal data erased")
-        EXPORT = "export", _("exported")
-        WITHDRAW = "withdraw", _("withdrawn by the signer")
-        ANONYMISE = "anonymise", _("anonymised")
-        PAPER = "paper", _("paper signatures added")
-        STOP_UPDATES = "stop_updates", _("campaign updates stopped")
-
-    kind = models.CharField(_("action"), max_length=12, choices=Kind)
-    performed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    performed_at = models.DateTimeField(_("at"), default=timezone.now)
-    count = models.PositiveIntegerField(_("signatures"))
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
-    criteria = models.JSONField(_("which signatures"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("moderation action")
-        verbose_name_plural = _("moderation actions")
-        ordering = ["-performed_at"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.count}"
