@@ -10,21 +10,22 @@ The variables are read by core/env.py; long derived blocks are built in core/.
 
 from pathlib import Path
 
-import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from core import email_config, security_headers, storage_config
+from core import email_config, security_headers, storage_config, task_config
+from core.cache_config import cache_settings
 from core.cache_outage import REDIS_OUTAGE_LOGGER
-from core.database_config import database_settings
+from core.database_config import database_settings, make_room_for_threads
 from core.email_domains import PLUS_TAG_DOMAINS
 from core.env import (
     env,
     env_bool,
     env_choice,
+    env_digits,
     env_hosts,
     env_int,
     env_origins,
+    env_path,
     env_rate,
     env_secret_key,
     env_url,
@@ -42,7 +43,6 @@ DEBUG = env_bool("DEBUG", False)
 # Required when DEBUG is off; with DEBUG on, a fixed development key.
 SECRET_KEY = env_secret_key(debug=DEBUG)
 
-# Never empty: every request would be refused.
 ALLOWED_HOSTS = env_hosts("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
@@ -129,25 +129,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ------------------------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    env_url("REDIS_URL", REDIS_URL, schemes={"redis", "rediss", "unix"})
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="petition"),
-            "OPTIONS": {
-                # A Redis that hangs must not hang the site with it...
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-                # ...nor a Redis that is down stop signing: reads miss,
-                # writes are dropped, rate limits fail open (RATELIMIT_FAIL_OPEN).
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = cache_settings(REDIS_URL)
 # Each command ignored during an outage is logged here, and LOGGING lets one
 # through per interval as a warning (core/cache_outage.py).
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
@@ -166,29 +148,19 @@ email_config.check_email_choice(
 EMAIL_URL = env_url(
     "EMAIL_URL",
     "consolemail://",
-    schemes={
-        "smtp",
-        "smtps",
-        "smtp+tls",
-        "smtp+ssl",
-        "consolemail",
-        "filemail",
-        "memorymail",
-        "dummymail",
-    },
+    schemes=email_config.EMAIL_URL_SCHEMES,
     needs_location=False,
 )
-_email = environ.Env.email_url_config(EMAIL_URL)
+_email = email_config.smtp_settings(EMAIL_URL)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
-EMAIL_PORT = _email["EMAIL_PORT"] or 25
-EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
-EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
-EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
-EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
-EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
-# Anymail's settings for EMAIL_PROVIDER (core/email_config.py).
 ANYMAIL = email_config.anymail_settings(EMAIL_PROVIDER, timeout=EMAIL_TIMEOUT)
 if EMAIL_PROVIDER:
     EMAIL_BACKEND = EMAIL_PROVIDERS[EMAIL_PROVIDER]["backend"]
@@ -204,30 +176,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Background tasks -------------------------------------------------------
 
-# "immediate" runs email tasks inside the request (the embedded default);
-# "database" queues them in PostgreSQL for `manage.py run_worker` (production).
-_TASK_BACKENDS = {
-    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-    "database": "django_tasks_db.DatabaseBackend",
-}
-TASKS_BACKEND = env_choice("TASKS_BACKEND", "immediate", list(_TASK_BACKENDS))
+_backends = task_config.TASK_BACKENDS
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "immediate", list(_backends))
 # Webhooks have a queue of their own: a slow receiver can be given its own
 # worker (run_worker --queue-name webhooks) and never delay a signer's email.
 TASK_QUEUES = ["email", "webhooks"]
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": TASK_QUEUES}}
-# A task still running this long after it started has lost its worker (killed,
-# out of memory, host gone): `manage.py run_worker` puts it back in the queue
-# as it starts. At least ten times EMAIL_TIMEOUT, the longest a send can take
-# with every step of the SMTP conversation timing out, so a slow send that is
-# still under way is never sent twice.
-TASK_STALLED_AFTER_SECONDS = env_int("TASK_STALLED_AFTER_SECONDS", 15 * 60, minimum=1)
-if TASK_STALLED_AFTER_SECONDS < 10 * EMAIL_TIMEOUT:
-    raise ImproperlyConfigured(
-        "Environment variable TASK_STALLED_AFTER_SECONDS must be at least ten "
-        f"times EMAIL_TIMEOUT ({10 * EMAIL_TIMEOUT}), not "
-        f"{TASK_STALLED_AFTER_SECONDS}: an email still being sent would be "
-        "taken for stalled and sent twice."
-    )
+TASKS = {"default": {"BACKEND": _backends[TASKS_BACKEND], "QUEUES": TASK_QUEUES}}
+TASK_STALLED_AFTER_SECONDS = task_config.stalled_after_seconds(
+    email_timeout=EMAIL_TIMEOUT
+)
 
 # Each email worker process sends on this many SMTP sessions (or provider
 # connections) at once: a provider answers each SMTP command after tens of
@@ -238,11 +195,7 @@ EMAIL_WORKER_THREADS = env_int("EMAIL_WORKER_THREADS", 32, minimum=1)
 # cap, workers wait rather than have sends refused. Shared through the cache:
 # across processes and hosts only with REDIS_URL.
 EMAIL_MAX_PER_SECOND = env_int("EMAIL_MAX_PER_SECOND", 0, minimum=0)
-if "pool" in DATABASES["default"].get("OPTIONS", {}):
-    # Each worker thread holds a connection while it sends. A web process
-    # never holds more than its threads, so the larger maximum costs it nothing.
-    _pool = DATABASES["default"]["OPTIONS"]["pool"]
-    _pool["max_size"] = max(_pool["max_size"], EMAIL_WORKER_THREADS + 2)
+make_room_for_threads(DATABASES["default"], EMAIL_WORKER_THREADS)
 
 # --- Internationalisation ---------------------------------------------------
 
@@ -276,9 +229,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Scripts, styles and images only from this site, no inline code, no framing
-# (django-csp); browser features the site never uses refused to any script
-# (django-permissions-policy). Both in core/security_headers.py.
+# django-csp's and django-permissions-policy's (core/security_headers.py).
 CONTENT_SECURITY_POLICY = security_headers.CONTENT_SECURITY_POLICY
 PERMISSIONS_POLICY = security_headers.PERMISSIONS_POLICY
 
@@ -291,14 +242,9 @@ if not DEBUG:
     # deploy check's reminders about them are silenced while they are off.
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-    SILENCED_SYSTEM_CHECKS = [
-        check
-        for check, enabled in [
-            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
-            ("security.W021", SECURE_HSTS_PRELOAD),
-        ]
-        if not enabled
-    ]
+    SILENCED_SYSTEM_CHECKS = security_headers.silenced_hsts_checks(
+        include_subdomains=SECURE_HSTS_INCLUDE_SUBDOMAINS, preload=SECURE_HSTS_PRELOAD
+    )
 # HTTPS behind a proxy is recognised by gunicorn (FORWARDED_ALLOW_IPS in
 # config/gunicorn.py), so Django needs no SECURE_PROXY_SSL_HEADER of its own.
 
@@ -323,19 +269,10 @@ SITE_TAGLINES = {
 
 # Messenger's share dialog on a desktop needs a Facebook app's id
 # (developers.facebook.com); without one, Messenger is offered on phones only.
-FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="")
-if FACEBOOK_APP_ID and not FACEBOOK_APP_ID.isdigit():
-    raise ImproperlyConfigured(
-        f"Environment variable FACEBOOK_APP_ID must be digits; got {FACEBOOK_APP_ID!r}."
-    )
+FACEBOOK_APP_ID = env_digits("FACEBOOK_APP_ID")
 
 # A less obvious admin path keeps password-guessing bots off the login page.
-ADMIN_URL = env.str("ADMIN_URL", default="admin/")
-if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
-    raise ImproperlyConfigured(
-        "Environment variable ADMIN_URL must be a path like 'admin/' or "
-        f"'organizers/': no leading slash, one trailing slash; got {ADMIN_URL!r}."
-    )
+ADMIN_URL = env_path("ADMIN_URL", "admin/")
 
 # --- Signing ----------------------------------------------------------------
 

@@ -34,3 +34,11 @@ def database_settings(url: str, *, base_dir: Path) -> dict:
         else:
             database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     return database
+
+
+def make_room_for_threads(database: dict, threads: int) -> None:
+    """Each email worker thread holds a connection while it sends. A web
+    process never holds more than its threads, so the larger maximum costs
+    it nothing."""
+    if pool := database.get("OPTIONS", {}).get("pool"):
+        pool["max_size"] = max(pool["max_size"], threads + 2)

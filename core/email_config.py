@@ -4,6 +4,7 @@ the one chosen, and the backends that deliver nothing."""
 
 from typing import TypedDict
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from core.env import env
@@ -111,6 +112,35 @@ def anymail_settings(provider: str, *, timeout: int) -> dict:
         )
     anymail["WEBHOOK_SECRET"] = webhook_secret
     return anymail
+
+
+# EMAIL_URL's schemes: a mail server, or a backend that delivers nothing.
+EMAIL_URL_SCHEMES = {
+    "smtp",
+    "smtps",
+    "smtp+tls",
+    "smtp+ssl",
+    "consolemail",
+    "filemail",
+    "memorymail",
+    "dummymail",
+}
+
+
+def smtp_settings(email_url: str) -> dict:
+    """Django's EMAIL_* settings from EMAIL_URL, with Django's defaults for
+    what it leaves out."""
+    email = environ.Env.email_url_config(email_url)
+    return {
+        "EMAIL_BACKEND": email["EMAIL_BACKEND"],
+        "EMAIL_HOST": email["EMAIL_HOST"] or "localhost",
+        "EMAIL_PORT": email["EMAIL_PORT"] or 25,
+        "EMAIL_HOST_USER": email["EMAIL_HOST_USER"] or "",
+        "EMAIL_HOST_PASSWORD": email["EMAIL_HOST_PASSWORD"] or "",
+        "EMAIL_USE_TLS": bool(email.get("EMAIL_USE_TLS")),
+        "EMAIL_USE_SSL": bool(email.get("EMAIL_USE_SSL")),
+        "EMAIL_FILE_PATH": email["EMAIL_FILE_PATH"] or None,
+    }
 
 
 # Backends that send nothing: email printed to the console (where it lands

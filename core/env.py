@@ -149,3 +149,24 @@ def env_secret_key(*, debug: bool) -> str:
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     return "insecure-development-key-only-used-with-DEBUG-on"
+
+
+def env_digits(name: str) -> str:
+    """Digits only, or nothing (an id such as a Facebook app's)."""
+    value = env.str(name, default="")
+    if value and not value.isdigit():
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must be digits; got {value!r}."
+        )
+    return value
+
+
+def env_path(name: str, default: str) -> str:
+    """A path under the site's root, such as 'admin/'."""
+    value = env.str(name, default=default)
+    if not value.endswith("/") or value.startswith("/"):
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must be a path like 'admin/' or "
+            f"'organizers/': no leading slash, one trailing slash; got {value!r}."
+        )
+    return value

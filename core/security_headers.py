@@ -32,3 +32,16 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
         "interest-cohort",
     )
 }
+
+
+def silenced_hsts_checks(*, include_subdomains: bool, preload: bool) -> list[str]:
+    """The deploy check's reminders about the HSTS options left off: both
+    bind every subdomain and are hard to undo, so they are opt-in."""
+    return [
+        check
+        for check, enabled in [
+            ("security.W005", include_subdomains),
+            ("security.W021", preload),
+        ]
+        if not enabled
+    ]
