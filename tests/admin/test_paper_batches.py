@@ -7,78 +7,17 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
 from petition.public import public_stats
 from signatures.counts import confirmations_key, counted_now
 from signatures.models import ModerationAction, PaperBatch, Signature
-from signatures.paper_csv import MAX_ROWS
 from tests.admin.pages import CHANGELIST, EXPORT, download
+from tests.admin.paper import ADD, GOOD_BATCH, batch_fields, row_text, upload
 from tests.factories import SignatureFactory
 from tests.html_tools import parse_page
 
 pytestmark = pytest.mark.django_db
-
-ADD = "/admin/signatures/paperbatch/add/"
-
-GOOD_BATCH = (
-    "Name,Email,Postal code,Updates\n"
-    "Marie Tremblay,marie@example.org,h2x1y4,yes\n"
-    "Jean Dupont,,K1A 0B1,no\n"
-    "Aisha Khan,AISHA@Example.org,M5V 2T6,\n"
-)
-
-
-def batch_fields(petition, **extra) -> dict:
-    return {
-        "petition": petition.pk,
-        "event": "Rally at City Hall",
-        "collected_on": "2026-05-01",
-        "collected_by": "Ottawa volunteers",
-        "language": "en",
-        **extra,
-    }
-
-
-def upload(client, petition, content: bytes | str, name: str = "batch.csv"):
-    data = content.encode() if isinstance(content, str) else content
-    return client.post(
-        ADD,
-        {**batch_fields(petition), "file": SimpleUploadedFile(name, data, "text/csv")},
-    )
-
-
-@pytest.fixture
-def press_add(client, django_capture_on_commit_callbacks):
-    """Press "Add" on a preview: what its form carries, sent back, and what
-    waits for the commit (the count's tally) run."""
-
-    def press(preview):
-        page = parse_page(preview.content.decode())
-        form = page.by_id("paper-confirm")
-        assert form is not None, "no confirmation form on the preview"
-        data = {}
-        for element in form.descendants():
-            name = element.attrs.get("name")
-            if name == "csrfmiddlewaretoken" or not name:
-                continue
-            if element.tag == "textarea":
-                data[name] = element.text.removeprefix("\n")
-            elif element.attrs.get("type") == "hidden":
-                data[name] = element.attrs.get("value", "")
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(ADD, {**data, "confirm": "1"}, follow=True)
-
-    return press
-
-
-def row_text(response, number: int) -> str:
-    row = parse_page(response.content.decode()).by_id(f"paper-row-{number}")
-    assert row is not None, f"row {number} missing from the preview"
-    return " ".join(
-        " ".join(element.text.split()) for element in row.descendants() if element.text
-    )
 
 
 def test_a_valid_batch_is_previewed_then_counted_once_as_confirmed_paper_signatures(
@@ -250,95 +189,6 @@ def test_a_row_without_email_matching_a_signer_by_name_and_postal_code_is_flagge
         preview, 2
     )
     assert parse_page(preview.content.decode()).by_id("paper-confirm") is not None
-
-
-def test_french_headers_with_semicolons_in_windows_1252(
-    client, organizer, petition, press_add
-):
-    content = (
-        "Prénom;Nom;Courriel;Code postal;Pays;Nouvelles;Langue\n"
-        "Émilie;Bérubé;emilie@example.org;G1R 4S9;Canada;oui;français\n"
-        "Noël;Côté;;J8X 3X7;;non;\n"
-    ).encode("cp1252")
-
-    press_add(upload(client, petition, content))
-
-    assert list(
-        Signature.objects.order_by("pk").values_list(
-            "full_name", "email", "country", "province", "wants_updates", "language"
-        )
-    ) == [
-        ("Émilie Bérubé", "emilie@example.org", "CA", "QC", True, "fr"),
-        ("Noël Côté", "", "CA", "QC", False, "en"),
-    ]
-
-
-def test_a_utf8_file_with_a_byte_order_mark_reads_its_first_column(
-    client, organizer, petition, press_add
-):
-    content = "\ufeffName,Email,Postal code\r\nZoë Ng,zoe@example.org,V6B 1A1\r\n"
-
-    press_add(upload(client, petition, content.encode("utf-8")))
-
-    assert Signature.objects.get().full_name == "Zoë Ng"
-
-
-def test_excel_unicode_text_in_utf16_with_tabs_is_read(
-    client, organizer, petition, press_add
-):
-    content = "Name\tPostal code\r\nZoë Ng\tV6B 1A1\r\n".encode("utf-16")
-
-    press_add(upload(client, petition, content, name="batch.txt"))
-
-    assert Signature.objects.get().full_name == "Zoë Ng"
-
-
-def test_rows_typed_into_the_text_box_are_added(client, organizer, petition, press_add):
-    preview = client.post(
-        ADD,
-        {**batch_fields(petition), "text": "Name,Postal code\nAda Lee,K1A 0B1\n"},
-    )
-
-    press_add(preview)
-
-    assert Signature.objects.get().full_name == "Ada Lee"
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (bytes(range(256)) * 16, "This file is not text we can read"),
-        (
-            b"PK\x03\x04" + bytes(range(256)),
-            "This is a spreadsheet file (.xlsx or .ods)",
-        ),
-        (b"", "Choose a CSV file, or type the rows below."),
-        (b"Name,Phone\nAda,555\n", "Unknown column “Phone”"),
-        (b"Email\nada@example.org\n", "at least a name column"),
-        (b"Name\n", "no signers under it"),
-        (
-            b"Name,Postal code\n" + b"Ada Lee,K1A 0B1\n" * (MAX_ROWS + 1),
-            "The batch is too large",
-        ),
-    ],
-    ids=["binary", "xlsx", "empty", "unknown-column", "no-name", "no-rows", "too-many"],
-)
-def test_a_file_that_is_not_a_batch_gets_a_clear_message(
-    client, organizer, petition, content, message
-):
-    response = upload(client, petition, content)
-
-    assert response.status_code == 200
-    assert message in response.content.decode()
-    assert not Signature.objects.exists()
-
-
-def test_a_name_a_spreadsheet_would_run_is_refused_like_on_the_web_form(
-    client, organizer, petition
-):
-    preview = upload(client, petition, "Name,Postal code\n=HYPERLINK(1),K1A 0B1\n")
-
-    assert "Full name: Your name can’t start with =, +, - or @." in row_text(preview, 2)
 
 
 def test_a_closed_petition_takes_no_paper_signatures(client, organizer, petition):
