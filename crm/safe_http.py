@@ -54,6 +54,7 @@ def _is_public(address: IPAddress) -> bool:
         or address.is_link_local
         or address.is_private
         or address.is_reserved
+        or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local)
         or address.is_unspecified
     )
 

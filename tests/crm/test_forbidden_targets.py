@@ -31,6 +31,8 @@ FORBIDDEN = [
     "https://[::ffff:127.0.0.1]/hook",
     "https://[fe80::1]/hook",
     "https://[fd00::1]/hook",
+    # Site-local (deprecated, still routed inside some networks).
+    "https://[fec0::1]/hook",
     # A name that resolves to loopback.
     "https://localhost/hook",
 ]
