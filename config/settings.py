@@ -348,8 +348,9 @@ EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5, minimum=1)
 # (127.0.0.1, ::1), over plain HTTP too. Every other private, link-local or
 # reserved address stays refused, and HTTPS is required everywhere else.
 WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
-# Seconds to connect, and then for each read of the answer: a receiver that
-# hangs holds a worker thread no longer.
+# Seconds to connect, and then for each read of the answer; the whole
+# exchange is cut off after three times this (crm/safe_http.py): a receiver
+# that hangs or drips its answer holds a worker thread no longer.
 WEBHOOKS_TIMEOUT = env_int("WEBHOOKS_TIMEOUT", 5, minimum=1)
 # Attempts per delivery (retried after 30 s, 2 min, 8 min, 32 min, about 2 h,
 # then every 6 h)...

@@ -157,6 +157,8 @@ def _to_action_network(signature: Signature, event_id: str) -> None:
     ).first()
     if target is None or (target.only_with_consent and not signature.wants_updates):
         return
+    if not signature.email:
+        return  # a paper signer without one: Action Network files people by it
     if Delivery.objects.filter(action_network=target, event_id=event_id).exists():
         return
     delivery = Delivery.objects.create(

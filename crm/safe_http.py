@@ -13,10 +13,12 @@ addresses through, over plain HTTP too; every other private range stays
 refused.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -27,6 +29,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # What is kept of a receiver's answer, for the delivery log.
 ANSWER_KEPT_CHARS = 200
+# WEBHOOKS_TIMEOUT bounds each wait for a byte; a receiver that sends one
+# now and then would never meet it, and would hold the worker for hours.
+# The whole exchange is cut off after this many of them.
+WHOLE_EXCHANGE_TIMEOUTS = 3
 
 
 class AddressRefused(Exception):
@@ -48,6 +54,7 @@ def _is_public(address: IPAddress) -> bool:
         or address.is_link_local
         or address.is_private
         or address.is_reserved
+        or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local)
         or address.is_unspecified
     )
 
@@ -172,6 +179,18 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     connection = kind(
         host, port, addresses=addresses, timeout=settings.WEBHOOKS_TIMEOUT
     )
+    deadline = settings.WEBHOOKS_TIMEOUT * WHOLE_EXCHANGE_TIMEOUTS
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(deadline, cut_off)
+    timer.daemon = True
+    timer.start()
     try:
         connection.request(
             "POST",
@@ -185,8 +204,19 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
         )
         response = connection.getresponse()
         text = response.read(ANSWER_KEPT_CHARS).decode("utf-8", "replace")
-        return Answer(status=response.status, text=text)
-    except http.client.HTTPException as error:
+    except (http.client.HTTPException, OSError) as error:
+        if expired.is_set():
+            raise _too_slow(deadline) from None
+        if isinstance(error, OSError):
+            raise
         raise OSError(f"{type(error).__name__}: {error}") from None
     finally:
+        timer.cancel()
         connection.close()
+    if expired.is_set():  # an answer cut short reads as a complete one
+        raise _too_slow(deadline)
+    return Answer(status=response.status, text=text)
+
+
+def _too_slow(deadline: float) -> OSError:
+    return TimeoutError(f"timed out: no whole answer within {deadline} seconds")

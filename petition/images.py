@@ -14,6 +14,13 @@ from petition.uploads import upload_to
 IMAGE_FIELDS = ("share_image",)
 
 
+def image_columns() -> list[str]:
+    """Every column that names an uploaded image, each language's included."""
+    return ["organizer_logo", "share_image"] + [
+        f"share_image_{code}" for code, _name in settings.LANGUAGES
+    ]
+
+
 class PetitionImages(models.Model):
     organizer_logo = models.ImageField(
         _("organizer's logo"),
@@ -54,10 +61,11 @@ class PetitionImages(models.Model):
 
     def image_names(self) -> set[str]:
         """The names in storage of every image this petition shows."""
-        fields = ["organizer_logo", "share_image"] + [
-            f"share_image_{code}" for code, _name in settings.LANGUAGES
-        ]
-        return {image.name for field in fields if (image := getattr(self, field, None))}
+        return {
+            image.name
+            for field in image_columns()
+            if (image := getattr(self, field, None))
+        }
 
     def uploaded_share_image(self, language: str) -> str:
         """The name in storage of the share image uploaded for `language`,

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from petition.images import image_columns
 from petition.models import TEXT_FIELDS, Petition, PetitionVersion
 
 logger = logging.getLogger(__name__)
@@ -134,15 +135,28 @@ def petition_takes_signatures(petition: Petition) -> bool:
         return cursor.fetchone() is not None
 
 
+def _images_shown(names: set[str]) -> set[str]:
+    """Those of `names` that some petition shows now."""
+    columns = image_columns()
+    shown = Q()
+    for column in columns:
+        shown |= Q(**{f"{column}__in": names})
+    rows = Petition.objects.filter(shown).values_list(*columns)
+    return {name for row in rows for name in row if name in names}
+
+
 def petition_images_replaced(*, petition: Petition, before: set[str]) -> None:
     """Delete from the storage the images a save replaced or cleared, once
     it commits: an organizer who removes a picture (a face, a place)
     expects it gone, not kept at an address someone may still hold. Each
-    upload has a name of its own, so no other petition shows it."""
+    upload's name is made of its content's hash: the same picture uploaded
+    to another petition has the same name where the storage overwrites
+    (django-storages' S3Storage does by default), so a name another
+    petition still shows is kept."""
     gone = before - petition.image_names()
 
     def delete() -> None:
-        for name in gone:
+        for name in gone - _images_shown(gone):
             try:
                 default_storage.delete(name)
             except Exception:  # whatever the storage raises: S3's, the disk's

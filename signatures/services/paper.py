@@ -283,7 +283,9 @@ def paper_batch_import(
     with transaction.atomic():
         # One import at a time per petition: two organizers adding the same
         # stack would each find the other's rows without an address missing.
-        Petition.objects.select_for_update().filter(pk=petition.pk).first()
+        # No key update: a web signer's insert, which only needs the petition to
+        # stay, does not wait for the import (FOR UPDATE would hold it).
+        Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).first()
         check = paper_batch_check(petition=petition, rows=rows, language=language)
         if check.errors:
             raise PaperBatchInvalid(check)

@@ -2,16 +2,22 @@
 previewed row by row, added all together or not at all, counted once,
 never twice for someone who already signed, and on record."""
 
+import threading
+import time
 from datetime import date
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection, connections
 from django_tasks_db.models import DBTaskResult
 
 from petition.public import public_stats
+from petition.services import petition_version_record
 from signatures.counts import confirmations_key, counted_now
 from signatures.models import ModerationAction, PaperBatch, Signature
+from signatures.paper_csv import read_rows
+from signatures.services import paper
 from tests.admin.pages import CHANGELIST, EXPORT, download
 from tests.admin.paper import ADD, GOOD_BATCH, batch_fields, row_text, upload
 from tests.factories import SignatureFactory
@@ -249,3 +255,55 @@ def test_the_import_is_on_record_and_paper_signatures_filter_and_export(
         "Ottawa volunteers",
     ]
     assert len(rows) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_online_does_not_wait_for_a_paper_batch_being_added(
+    seed_campaign, monkeypatch
+):
+    """While a large batch is added (its rows checked, its webhooks
+    queued), people keep signing on the web without waiting for it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer")
+    checking, release = threading.Event(), threading.Event()
+    check = paper.paper_batch_check
+
+    def slow_check(**kwargs):
+        checking.set()
+        release.wait(10)
+        return check(**kwargs)
+
+    def add_batch() -> None:
+        try:
+            paper.paper_batch_import(
+                petition=seed_campaign,
+                rows=read_rows("Name,Postal code\nJean Dupont,K1A 0B1\n"),
+                language="en",
+                event="Rally at City Hall",
+                collected_on=date(2026, 5, 1),
+                collected_by="Ottawa volunteers",
+                user=None,
+            )
+        finally:
+            connections.close_all()
+
+    # Its text on record already, as once anyone has signed.
+    petition_version_record(petition=seed_campaign)
+    monkeypatch.setattr(paper, "paper_batch_check", slow_check)
+    adding = threading.Thread(target=add_batch)
+    adding.start()
+    assert checking.wait(10)
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '2s'")
+    try:
+        started = time.monotonic()
+        SignatureFactory(petition=seed_campaign, email="web@example.org")
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        adding.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert waited < 1
+    assert Signature.objects.filter(petition=seed_campaign).count() == 2

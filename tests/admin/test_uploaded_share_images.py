@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.admin.pages import change_form_data
 from tests.conftest import SEED_SLUG
+from tests.factories import PetitionFactory
 from tests.html_tools import parse_page
 from tests.images import image_bytes, photo_with_gps
 from tests.test_link_previews import _local, _tags
@@ -202,3 +203,30 @@ def test_a_replaced_or_removed_image_is_deleted_from_the_storage(
     save(**{"share_image_en-clear": "on"})
 
     assert not default_storage.exists(second)
+
+
+def test_removing_a_logo_keeps_the_same_logo_another_petition_shows(
+    client, organizer, seed_campaign, settings, django_capture_on_commit_callbacks
+):
+    # A storage that overwrites a name already taken, as django-storages'
+    # S3Storage does by default: the same picture is the same name.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"allow_overwrite": True},
+        },
+    }
+    other = PetitionFactory()
+    logo = image_bytes((200, 200))
+    for petition in (seed_campaign, other):
+        with django_capture_on_commit_callbacks(execute=True):
+            _post(client, petition, organizer_logo=_upload("logo.png", logo))
+        petition.refresh_from_db()
+    assert seed_campaign.organizer_logo.name == other.organizer_logo.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, seed_campaign, **{"organizer_logo-clear": "on"})
+
+    assert default_storage.exists(other.organizer_logo.name)
+    assert Client().get(f"/media/{other.organizer_logo.name}").status_code == 200

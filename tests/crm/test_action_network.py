@@ -1,11 +1,15 @@
 """Each confirmed signature is recorded in Action Network with its
 record-signature helper; a failure never stops signing and is retried."""
 
+from datetime import date
+
 import pytest
 
 from crm.delivery import deliver
 from crm.models import ActionNetworkTarget, Delivery
 from signatures.models import Signature
+from signatures.paper_csv import read_rows
+from signatures.services.paper import paper_batch_import
 from signatures.services.self_service import signature_erase_by_signer
 from signatures.services.signing import signature_confirm
 from tests.conftest import DATABASE_QUEUE, SEED_SLUG
@@ -151,3 +155,34 @@ def test_an_erased_signer_is_not_sent_later(settings, linked, action_network):
     assert delivery.status == Delivery.Status.CANCELLED
     assert "jane" not in str(delivery.payload).lower()
     assert delivery.payload == {"erased": True}
+
+
+def test_a_paper_signer_without_an_email_address_is_not_sent(
+    linked, action_network, seed_campaign, django_capture_on_commit_callbacks
+):
+    """Action Network files people by email address: a row without one
+    would be refused, retried for a day and switch the link off."""
+    linked.only_with_consent = False
+    linked.save()
+    rows = read_rows(
+        "Name,Email,Postal code\n"
+        "Marie Tremblay,marie@example.org,H2X 1Y4\n"
+        "Jean Dupont,,K1A 0B1\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        paper_batch_import(
+            petition=seed_campaign,
+            rows=rows,
+            language="en",
+            event="Rally at City Hall",
+            collected_on=date(2026, 5, 1),
+            collected_by="Ottawa volunteers",
+            user=None,
+        )
+
+    assert [
+        body["person"]["email_addresses"][0]["address"]
+        for _petition, body in action_network.recorded
+    ] == ["marie@example.org"]
+    assert action_network.refused == []
+    assert Delivery.objects.filter(action_network=linked).count() == 1

@@ -2,7 +2,9 @@
 forgery): private, loopback, link-local, multicast and reserved addresses
 are refused, checked again at every delivery, and only HTTPS is used."""
 
+import contextlib
 import socket
+import threading
 import time
 
 import pytest
@@ -29,6 +31,8 @@ FORBIDDEN = [
     "https://[::ffff:127.0.0.1]/hook",
     "https://[fe80::1]/hook",
     "https://[fd00::1]/hook",
+    # Site-local (deprecated, still routed inside some networks).
+    "https://[fec0::1]/hook",
     # A name that resolves to loopback.
     "https://localhost/hook",
 ]
@@ -157,6 +161,43 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_time_out(settings):
 
         deliver.call(delivery_id=Delivery.objects.get().pk)
 
+    assert time.monotonic() - started < 5
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.FAILED
+    assert "timed out" in delivery.last_error
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_answers_a_byte_at_a_time_is_given_up_all_the_same(settings):
+    """Each wait for a byte is short, but a receiver that keeps sending one
+    now and then must not hold the worker: the whole answer has a limit."""
+    settings.WEBHOOKS_TIMEOUT = 1
+    with socket.socket() as slow:
+        slow.bind(("127.0.0.1", 0))
+        slow.listen()
+
+        def trickle() -> None:
+            connection, _address = slow.accept()
+            # The sender hangs up on it midway: that is the point.
+            with connection, contextlib.suppress(OSError):
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                for _header in range(12):
+                    connection.sendall(b"X-Slow: 1\r\n")
+                    time.sleep(0.5)
+                connection.sendall(b"Content-Length: 2\r\n\r\nok")
+
+        server = threading.Thread(target=trickle, daemon=True)
+        server.start()
+        WebhookEndpoint.objects.create(
+            url=f"http://127.0.0.1:{slow.getsockname()[1]}/hook"
+        )
+        signature_withdraw(signature=SignatureFactory())
+        started = time.monotonic()
+
+        deliver.call(delivery_id=Delivery.objects.get().pk)
+
+        server.join()
     assert time.monotonic() - started < 5
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.FAILED
