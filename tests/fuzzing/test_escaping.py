@@ -75,7 +75,7 @@ def test_a_signers_name_is_shown_escaped_on_the_campaign_and_confirm_pages(
     clear_cache()
     campaign = page_text(client.get(petition.get_absolute_url()))
     signers = re.search(
-        r'<div class="recent-signers">.*?<ul>\s*<li>(.*?)</li>', campaign, re.S
+        r'<section class="recent-signers".*?<ul>\s*<li>(.*?) <time ', campaign, re.S
     )
     assert signers, "no recent signers shown"
     assert signers.group(1) == (
@@ -122,7 +122,11 @@ def test_what_signers_typed_is_shown_escaped_in_the_admin(
     for value in (signature.full_name, signature.email, signature.postal_code):
         assert_shown_escaped(listed, value)
         assert_shown_escaped(change, value)
-    assert_shown_escaped(page_text(searched), search)
+    if "\x00" in search:
+        # Django's admin refuses it, with a message, and searches nothing.
+        assert "Null characters are not allowed." in page_text(searched)
+    else:
+        assert_shown_escaped(page_text(searched), search)
     signature.delete()
 
 
