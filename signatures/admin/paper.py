@@ -230,6 +230,7 @@ def _preview(rows: list[RawRow], check: BatchCheck) -> list[dict]:
     """Each row as typed, beside its errors or why it is skipped."""
     errors = check.errors_by_row()
     duplicates = {duplicate.row: duplicate.why for duplicate in check.duplicates}
+    confirming = {row.number for row in check.rows if row.confirms_pending}
     return [
         {
             "number": row.number,
@@ -241,6 +242,7 @@ def _preview(rows: list[RawRow], check: BatchCheck) -> list[dict]:
             "postal_code": row.values.get("postal_code", ""),
             "errors": errors.get(row.number, []),
             "duplicate": duplicates.get(row.number, ""),
+            "confirms_pending": row.number in confirming,
         }
         for row in rows
     ]

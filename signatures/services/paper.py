@@ -1,20 +1,16 @@
-"""Paper signatures: a batch an organizer typed in from sheets collected at
-an event, checked row by row by the web form's rules and deduplicated by its
-rule (one signature per address and petition), then added all together,
-counted as confirmed, or not at all.
-
-Paper signers get no email: they confirmed nothing by email, and a
-confirmation link would let whoever reads the inbox decide whether a
-signature made in person counts. Their rows keep where they came from
-(Signature.paper_batch, source "paper").
-
-A row without an email address can only be matched by name and postal code:
-one that matches a signer (or an earlier row) is taken for the same person,
-skipped and reported as a likely duplicate, never counted twice.
+"""Paper signatures: a batch typed in from sheets collected at an event,
+checked row by row by the web form's rules, deduplicated by its rule (one
+signature per address and petition), added all together as confirmed, or
+not at all. Paper signers get no email (a link would let whoever reads the
+inbox decide whether a signature made in person counts); their rows keep
+their batch. An address signed online but never confirmed is confirmed by
+the paper row, never skipped (it would count no one). A row without an
+address is matched by name and postal code: a match is reported as a likely
+duplicate, never counted twice.
 """
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import partial
 
@@ -30,7 +26,7 @@ from petition.models import Petition
 from petition.services import petition_current_version_id
 from signatures.consent import updates_consent_given
 from signatures.counts import tally
-from signatures.models import ModerationAction, PaperBatch, Signature
+from signatures.models import HeldSubmission, ModerationAction, PaperBatch, Signature
 from signatures.normalize import (
     canonical_email,
     fold_whitespace,
@@ -76,6 +72,8 @@ class PaperRow:
     number: int
     details: dict
     email_canonical: str | None
+    # Signed online, never confirmed: this row confirms it, not skipped.
+    confirms_pending: bool = False
 
 
 @dataclass
@@ -198,11 +196,16 @@ def paper_batch_check(
             valid.append(row)
     emails = {row.email_canonical for row in valid if row.email_canonical}
     signed = Signature.objects.filter(petition=petition)
-    by_email = dict(
-        signed.filter(email_canonical__in=emails).values_list(
-            "email_canonical", "paper_batch_id"
-        )
-    )
+    by_email = {}
+    pending = set()
+    for canonical, batch_id, status in signed.filter(
+        email_canonical__in=emails
+    ).values_list("email_canonical", "paper_batch_id", "status"):
+        if status == Signature.Status.PENDING:
+            # Never counted: skipping the row would count this person never.
+            pending.add(canonical)
+        else:
+            by_email[canonical] = batch_id
     by_name = {
         _name_key(name, postal_code, country): batch_id
         for name, postal_code, country, batch_id in signed.filter(
@@ -222,6 +225,7 @@ def paper_batch_check(
             continue
         if row.email_canonical:
             seen_emails[row.email_canonical] = row.number
+            row = replace(row, confirms_pending=row.email_canonical in pending)
         seen_names.setdefault(key, row.number)
         check.rows.append(row)
     return check
@@ -265,6 +269,37 @@ def _paper_consent(details: dict, batch: PaperBatch) -> dict:
     )
 
 
+def _confirm_pending(
+    *, petition: Petition, rows: list[PaperRow], batch: PaperBatch, now
+) -> set[int]:
+    """Confirm the online signatures these signers never confirmed, in the
+    words on paper (whoever typed the address online may not be them);
+    their held submissions go. Returns their keys."""
+    keys = set()
+    for row in rows:
+        pending = Signature.objects.filter(
+            petition=petition,
+            email_canonical=row.email_canonical,
+            status=Signature.Status.PENDING,
+        )
+        key = pending.values_list("pk", flat=True).first()
+        if key is None:
+            continue  # confirmed or withdrawn since the check
+        pending.update(
+            status=Signature.Status.CONFIRMED,
+            confirmed_at=now,
+            review_reason="",
+            paper_batch=batch,
+            **row.details,
+            **_paper_consent(row.details, batch),
+        )
+        HeldSubmission.objects.filter(
+            petition=petition, email_canonical=row.email_canonical
+        ).delete()
+        keys.add(key)
+    return keys
+
+
 def paper_batch_import(
     *,
     petition: Petition,
@@ -281,10 +316,9 @@ def paper_batch_import(
     on record. Raises PaperBatchInvalid, adding nothing, if any row has an
     error."""
     with transaction.atomic():
-        # One import at a time per petition: two organizers adding the same
-        # stack would each find the other's rows without an address missing.
-        # No key update: a web signer's insert, which only needs the petition to
-        # stay, does not wait for the import (FOR UPDATE would hold it).
+        # One import at a time per petition (two adding the same stack would
+        # miss each other's rows without an address); NO KEY: web signers'
+        # inserts do not wait for it.
         Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).first()
         check = paper_batch_check(petition=petition, rows=rows, language=language)
         if check.errors:
@@ -325,6 +359,12 @@ def paper_batch_import(
             ignore_conflicts=True,
             batch_size=500,
         )
+        confirmed = _confirm_pending(
+            petition=petition,
+            rows=[row for row in check.rows if row.confirms_pending],
+            batch=batch,
+            now=now,
+        )
         batch.imported = batch.signatures.count()
         batch.skipped = check.total - batch.imported
         batch.save(update_fields=["imported", "skipped"])
@@ -349,5 +389,12 @@ def paper_batch_import(
             EventType.SIGNATURE_CREATED, EventType.SIGNATURE_CONFIRMED
         ):
             for signature in batch.signatures.select_related("petition"):
-                events.safely(events.signature_created, signature)
+                if signature.pk in confirmed:
+                    events.safely(
+                        events.signature_event,
+                        EventType.SIGNATURE_CONFIRMED,
+                        signature,
+                    )
+                else:
+                    events.safely(events.signature_created, signature)
     return batch

@@ -307,3 +307,32 @@ def test_signing_online_does_not_wait_for_a_paper_batch_being_added(
 
     assert waited < 1
     assert Signature.objects.filter(petition=seed_campaign).count() == 2
+
+
+def test_a_paper_signer_whose_online_signature_was_never_confirmed_counts_once(
+    client, organizer, petition, press_add
+):
+    online = SignatureFactory(
+        petition=petition,
+        full_name="M. Tremblay",
+        email="Marie@example.org",
+        email_canonical="marie@example.org",
+        pending=True,
+    )
+    before = public_stats(petition).count
+
+    preview = upload(
+        client,
+        petition,
+        "Name,Email,Postal code\nMarie Tremblay,marie@example.org,H2X 1Y4\n",
+    )
+    assert "Will confirm the signature made online" in preview.content.decode()
+    press_add(preview)
+
+    assert public_stats(petition).count == before + 1
+    (signature,) = Signature.objects.filter(email_canonical="marie@example.org")
+    assert signature.pk == online.pk
+    assert signature.status == Signature.Status.CONFIRMED
+    assert signature.full_name == "Marie Tremblay"  # as written on paper
+    assert signature.paper_batch == PaperBatch.objects.get()
+    assert PaperBatch.objects.get().imported == 1
