@@ -334,6 +334,7 @@ SIGN_RATE_PER_HOUR = env_rate("SIGN_RATE_PER_HOUR", "100/h")
 # petition and day, so this is a whole office or a carrier's shared address
 # opening the page, not one person; beyond it views are not counted.
 PAGE_VIEW_RATE_PER_MINUTE = env_rate("PAGE_VIEW_RATE_PER_MINUTE", "60/m")
+PAGE_VIEW_RATE_PER_DAY = env_rate("PAGE_VIEW_RATE_PER_DAY", "200/d")
 # Resend requests per address.
 RESEND_RATE_PER_HOUR = env_rate("RESEND_RATE_PER_HOUR", "3/h")
 # How many proxies in front of the app append to X-Forwarded-For; 0 means

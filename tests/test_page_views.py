@@ -15,7 +15,7 @@ from django.utils import timezone
 from tests.conftest import SEED_SLUG, clear_cache
 from tests.factories import PetitionFactory
 from tests.html_tools import parse_page
-from visits.counter import count_view
+from visits.counter import SOURCES_PER_DAY, count_view, counted
 from visits.models import DailyViews
 from visits.services import petition_views, views_fold
 
@@ -183,3 +183,30 @@ def test_the_daily_command_keeps_yesterdays_views_of_every_petition(seed_campaig
     assert sorted(
         DailyViews.objects.values_list("petition_id", "views", "by_source")
     ) == sorted([(seed_campaign.pk, 1, {"": 1}), (other.pk, 1, {"email": 1})])
+
+
+def test_a_script_under_the_minutes_limit_is_stopped_for_the_day(
+    browser_client, seed_campaign, settings
+):
+    settings.PAGE_VIEW_RATE_PER_DAY = "4/d"
+
+    answers = [
+        browser_client.post(BEACON, headers=SAME_ORIGIN, secure=True).status_code
+        for _ in range(6)
+    ]
+
+    assert answers == [204, 204, 204, 204, 429, 429]
+    assert _views_today(seed_campaign)[0] == 4
+
+
+def test_made_up_sources_cannot_crowd_out_the_share_channels(seed_campaign):
+    today = timezone.localdate()
+    for n in range(SOURCES_PER_DAY + 5):
+        count_view(seed_campaign.pk, today, f"made-up-{n}")
+    count_view(seed_campaign.pk, today, "whatsapp")
+    count_view(seed_campaign.pk, today, "made-up-late")
+
+    _total, by_source = counted(seed_campaign.pk, [today])[today]
+    assert by_source["whatsapp"] == 1
+    assert "made-up-late" not in by_source
+    assert len(by_source) == SOURCES_PER_DAY + 1

@@ -17,7 +17,13 @@ from django.core.cache import cache
 KEPT_DAYS = 35
 # Sources a petition's day keeps apart; any further ones are counted in the
 # total only (a made-up ?source= per request must not grow without end).
+# The share step's own channels are always kept: made-up sources sent first
+# cannot crowd them out.
 SOURCES_PER_DAY = 30
+SHARE_CHANNELS = frozenset(
+    {"whatsapp", "facebook", "x", "bluesky", "messenger", "telegram"}
+    | {"email", "sms", "link", "native", ""}
+)
 _KEPT_SECONDS = KEPT_DAYS * 24 * 3600
 
 
@@ -49,7 +55,12 @@ def count_view(petition_id: int, day: date, source: str) -> None:
     key = sources_key(petition_id, day)
     seen = cache.get(key)
     seen = seen if isinstance(seen, list) else []
-    if source not in seen and len(seen) >= SOURCES_PER_DAY:
+    others = [name for name in seen if name not in SHARE_CHANNELS]
+    if (
+        source not in seen
+        and source not in SHARE_CHANNELS
+        and len(others) >= SOURCES_PER_DAY
+    ):
         return
     _add_one(source_key(petition_id, day, source))
     if source not in seen:

@@ -27,6 +27,15 @@ from visits.counter import count_view
     group="page-view",
     block=False,
 )
+# A day's allowance too: a script under the minute's limit would otherwise
+# add a view a second all day (one browser counts once a day).
+@ratelimit(
+    key="ip",
+    rate=rate_setting("PAGE_VIEW_RATE_PER_DAY"),
+    method="POST",
+    group="page-view-day",
+    block=False,
+)
 def page_view(request: HttpRequest, slug: str) -> HttpResponse:
     if getattr(request, "limited", False):
         return HttpResponse(status=429)
