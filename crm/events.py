@@ -234,13 +234,7 @@ def signatures_erased(signatures: QuerySet[Signature]) -> None:
     erased = list(signatures.values_list("public_id", "petition_id"))
     if not erased:
         return
-    public_ids = [public_id for public_id, _petition in erased]
-    for chunk in _chunks(public_ids, 500):
-        earlier = Delivery.objects.filter(signature_public_id__in=chunk)
-        earlier.filter(status__in=Delivery.WAITING).update(
-            status=Delivery.Status.CANCELLED, last_error="The signature was erased."
-        )
-        earlier.update(payload=ERASED_PAYLOAD)
+    deliveries_forget([public_id for public_id, _petition in erased])
     if not anyone_listens(EventType.SIGNATURE_ERASED):
         return
     active = _active_endpoints()
@@ -257,6 +251,18 @@ def signatures_erased(signatures: QuerySet[Signature]) -> None:
             signature_public_id=None,
             event_id="",
         )
+
+
+def deliveries_forget(public_ids: list[UUID]) -> None:
+    """The delivery log forgets these signatures' personal data (erased or
+    anonymised): what was sent is emptied, what waits is cancelled."""
+    for chunk in _chunks(public_ids, 500):
+        earlier = Delivery.objects.filter(signature_public_id__in=chunk)
+        earlier.filter(status__in=Delivery.WAITING).update(
+            status=Delivery.Status.CANCELLED,
+            last_error="The signature's personal data was removed.",
+        )
+        earlier.update(payload=ERASED_PAYLOAD)
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:

@@ -78,6 +78,14 @@ def signatures_anonymise_closed(*, closed_for: timedelta) -> int:
         last = ids[-1]
         # In batches: short transactions, however many signatures there are.
         with transaction.atomic():
+            # The webhook log held their data too: forgotten with them.
+            events.deliveries_forget(
+                list(
+                    Signature.objects.filter(pk__in=ids).values_list(
+                        "public_id", flat=True
+                    )
+                )
+            )
             total += Signature.objects.filter(pk__in=ids).update(
                 full_name="",
                 email="",

@@ -14,6 +14,7 @@ from standardwebhooks import Webhook
 
 from crm import events
 from crm.models import Delivery, EventType, WebhookEndpoint
+from petition.models import Petition
 from signatures.models import Signature
 from signatures.paper_csv import read_rows
 from signatures.services.moderation import (
@@ -22,7 +23,10 @@ from signatures.services.moderation import (
     signatures_restore,
 )
 from signatures.services.paper import paper_batch_import
-from signatures.services.retention import signatures_purge_unconfirmed
+from signatures.services.retention import (
+    signatures_anonymise_closed,
+    signatures_purge_unconfirmed,
+)
 from signatures.services.self_service import (
     signature_erase_by_signer,
     signature_withdraw,
@@ -30,7 +34,7 @@ from signatures.services.self_service import (
 from signatures.services.signing import signature_confirm
 from tests.conftest import SEED_SLUG
 from tests.crm.conftest import events_received, types_received
-from tests.factories import SignatureFactory
+from tests.factories import PetitionFactory, SignatureFactory
 from tests.signing import confirmation_link, form_data
 
 pytestmark = pytest.mark.django_db
@@ -345,3 +349,31 @@ def test_paper_signatures_reach_the_endpoint_as_created_and_confirmed(
     names = {event["data"]["signature"]["last_name"] for event in received}
     assert names == {"Tremblay", "Dupont"}
     assert {event["data"]["signature"]["source"] for event in received} == {"paper"}
+
+
+def test_anonymising_a_closed_petition_empties_its_signers_deliveries(
+    endpoint, receiver, django_capture_on_commit_callbacks
+):
+    petition = PetitionFactory()
+    sent = SignatureFactory(petition=petition, full_name="Jane Doe")
+    waiting = SignatureFactory(petition=petition, full_name="John Roe")
+    with django_capture_on_commit_callbacks(execute=True):
+        events.signature_created(sent)
+    events.signature_created(waiting)  # its task never ran: still waiting
+    Petition.objects.filter(pk=petition.pk).update(
+        is_open=False, closed_at=timezone.now() - timedelta(days=200)
+    )
+
+    signatures_anonymise_closed(closed_for=timedelta(days=183))
+
+    deliveries = Delivery.objects.filter(
+        signature_public_id__in=[sent.public_id, waiting.public_id]
+    )
+    assert deliveries.count() == 4  # created and confirmed, for each
+    for delivery in deliveries:
+        assert "roe" not in json.dumps(delivery.payload).lower()
+        assert "doe" not in json.dumps(delivery.payload).lower()
+    assert {
+        delivery.status
+        for delivery in deliveries.filter(signature_public_id=waiting.public_id)
+    } == {Delivery.Status.CANCELLED}
