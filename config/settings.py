@@ -94,6 +94,7 @@ MIDDLEWARE = [
     # Last, so the "too large" page comes in the visitor's language with the
     # usual headers, yet before any view or CSRF check reads the body.
     "core.middleware.RequestSizeLimitMiddleware",
+    "core.middleware.TextCharsetMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

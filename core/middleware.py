@@ -1,8 +1,9 @@
+import codecs
 import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -115,6 +116,32 @@ class RequestSizeLimitMiddleware:
             raise RequestDataTooBig(
                 "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."
             )
+        return self.get_response(request)
+
+
+class TextCharsetMiddleware:
+    """Refuse a body that names a codec which is no text encoding as its
+    charset ("base64", "rot13", "zlib"...): Django takes any codec Python
+    knows and its form parsers then raise LookupError, a 500. An unknown
+    name Django ignores itself; a real text encoding is read as usual."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        charset = (request.content_params or {}).get("charset")
+        if charset:
+            try:
+                codecs.lookup(charset)
+            except LookupError:
+                pass  # unknown: Django reads the body as DEFAULT_CHARSET
+            else:
+                try:
+                    "".encode(charset)  # only a text encoding turns str to bytes
+                except LookupError as error:
+                    raise BadRequest(
+                        "Request body charset is no text encoding."
+                    ) from error
         return self.get_response(request)
 
 

@@ -225,3 +225,22 @@ def test_an_address_no_email_can_carry_fails_without_leaving_it_in_the_task(
     stored = "".join(traceback.format_exception(failure.value))
     assert SIGNER_EMAIL not in stored
     assert "victim@example.org" not in stored
+
+
+@pytest.mark.parametrize("charset", ["base64", "rot13", "zlib", "hex"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data; boundary=B", "application/x-www-form-urlencoded"],
+)
+@pytest.mark.parametrize("path", [f"/en/p/{SEED_SLUG}/sign/", "/admin/login/"])
+def test_a_body_whose_charset_is_no_text_encoding_gets_a_400_not_a_500(
+    client, seed_campaign, charset, content_type, path
+):
+    response = client.generic(
+        "POST",
+        path,
+        b'--B\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--B--\r\n',
+        content_type=f"{content_type}; charset={charset}",
+    )
+
+    assert response.status_code == 400
