@@ -153,6 +153,13 @@ def first_name(full_name: str) -> str:
     return given[0].strip(".;:") if given else ""
 
 
+def without_case_or_accents(text: str) -> str:
+    """Text as compared by a reader who ignores case and accents:
+    "Émile" and "emile" are the same."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in text if not unicodedata.combining(char))
+
+
 def fold_whitespace(text: str) -> str:
     return " ".join(text.split())
 

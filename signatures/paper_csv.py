@@ -7,13 +7,12 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from signatures.normalize import FORMULA_STARTS
+from signatures.normalize import FORMULA_STARTS, without_case_or_accents
 
 # nginx takes at most 256 KB on an admin page (deploy/nginx.conf), and the
 # preview posts the text back once more: 200 KB is over 2,000 rows of
@@ -67,8 +66,7 @@ class RawRow:
 
 
 def header_key(header: str) -> str:
-    text = unicodedata.normalize("NFKD", header.strip().strip(":*").casefold())
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = without_case_or_accents(header.strip().strip(":*"))
     return " ".join(re.sub(r"[-_]", " ", text).split())
 
 

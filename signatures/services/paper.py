@@ -9,7 +9,6 @@ address is matched by name and postal code: a match is reported as a likely
 duplicate, never counted twice.
 """
 
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import partial
@@ -31,6 +30,7 @@ from signatures.normalize import (
     canonical_email,
     fold_whitespace,
     province_for_postal_code,
+    without_case_or_accents,
     without_disguises,
 )
 from signatures.paper_csv import RawRow
@@ -102,8 +102,7 @@ class PaperBatchInvalid(Exception):
 def _name_key(name: str, postal_code: str, country: str) -> tuple[str, str, str]:
     """How two rows without an address are compared: the name as a reader
     sees it, without case or accents, and where they live."""
-    text = unicodedata.normalize("NFKD", without_disguises(name).casefold())
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = without_case_or_accents(without_disguises(name))
     return fold_whitespace(text), postal_code, country
 
 
@@ -117,8 +116,7 @@ def _yes_no(value: str) -> bool | None:
 def _language(value: str, default: str) -> str | None:
     if not value.strip():
         return default
-    key = unicodedata.normalize("NFKD", value.strip().casefold())
-    return _LANGUAGES.get("".join(c for c in key if not unicodedata.combining(c)))
+    return _LANGUAGES.get(without_case_or_accents(value.strip()))
 
 
 def _full_name(values: dict[str, str]) -> str:
