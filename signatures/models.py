@@ -216,8 +216,8 @@ class Signature(UpdatesConsentRecord):
         ),
     )
     # Null for rows signed before codes existed: they get one when first
-    # needed (referral_code_of) rather than in a migration that would
-    # rewrite, and lock, every row of the largest table.
+    # needed (services.signing.signature_referral_code) rather than in a
+    # migration that would rewrite, and lock, every row of the largest table.
     referral_code = models.CharField(
         _("referral code"),
         max_length=REFERRAL_CODE_LENGTH,
