@@ -9,9 +9,10 @@ address is matched by name and postal code: a match is reported as a likely
 duplicate, never counted twice.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from functools import partial
+from functools import cache, partial
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -256,19 +257,18 @@ def _already_signed(paper_batch_id: int | None, what: object) -> object:
     return format_lazy(_("Already added from paper with {what}."), what=what)
 
 
-def _paper_consent(details: dict, batch: PaperBatch) -> dict:
+def _paper_consent(batch: PaperBatch) -> Callable[[dict], dict]:
     """Consent to updates, on record for a paper signer who ticked the
     sheet's box: the site's own wording in their language (the sheet is to
-    print the same words: README), from the form "paper-batch-<id>"."""
-    if not details["wants_updates"]:
-        return {}
-    return updates_consent_given(
-        language=details["language"], form_version=f"paper-batch-{batch.pk}"
-    )
+    print the same words: README), from the form "paper-batch-<id>", looked
+    up once per language, not per row."""
+    form = f"paper-batch-{batch.pk}"
+    given = cache(partial(updates_consent_given, form_version=form))
+    return lambda row: given(language=row["language"]) if row["wants_updates"] else {}
 
 
 def _confirm_pending(
-    *, petition: Petition, rows: list[PaperRow], batch: PaperBatch, now
+    *, petition: Petition, rows: list[PaperRow], batch: PaperBatch, consent, now
 ) -> set[int]:
     """Confirm the online signatures these signers never confirmed, in the
     words on paper (whoever typed the address online may not be them);
@@ -289,7 +289,7 @@ def _confirm_pending(
             review_reason="",
             paper_batch=batch,
             **row.details,
-            **_paper_consent(row.details, batch),
+            **consent(row.details),
         )
         HeldSubmission.objects.filter(
             petition=petition, email_canonical=row.email_canonical
@@ -330,6 +330,7 @@ def paper_batch_import(
             rows=check.total,
         )
         now = timezone.now()
+        consent = _paper_consent(batch)
         # Signed on the day of the event; the hour is not known.
         signed_at = min(
             now, timezone.make_aware(datetime.combine(collected_on, time(12)))
@@ -350,7 +351,7 @@ def paper_batch_import(
                     source=SOURCE,
                     paper_batch=batch,
                     **row.details,
-                    **_paper_consent(row.details, batch),
+                    **consent(row.details),
                 )
                 for row in check.rows
             ],
@@ -361,6 +362,7 @@ def paper_batch_import(
             petition=petition,
             rows=[row for row in check.rows if row.confirms_pending],
             batch=batch,
+            consent=consent,
             now=now,
         )
         batch.imported = batch.signatures.count()
