@@ -46,7 +46,7 @@ class SignatureActions(admin.ModelAdmin):
                 signatures=queryset,
                 reason=form.cleaned_data["reason"],
                 user=organizer(request),
-                criteria={"selected": _selection(request, queryset)},
+                criteria={"selected": selection_criteria(request, queryset)},
             )
             self.message_user(
                 request,
@@ -59,7 +59,7 @@ class SignatureActions(admin.ModelAdmin):
                 messages.SUCCESS,
             )
             return None
-        return _intermediate(
+        return intermediate_page(
             request,
             queryset,
             action="invalidate",
@@ -75,7 +75,7 @@ class SignatureActions(admin.ModelAdmin):
         self, request: HttpRequest, queryset: SignatureQuerySet
     ) -> HttpResponse | None:
         if "apply" not in request.POST:
-            return _intermediate(
+            return intermediate_page(
                 request,
                 queryset.filter(status=Signature.Status.INVALIDATED),
                 action="restore",
@@ -118,7 +118,7 @@ class SignatureActions(admin.ModelAdmin):
                 else "",
                 _undeliverable_message(left_alone["undeliverable"], future=True),
             ]
-            return _intermediate(
+            return intermediate_page(
                 request,
                 pending,
                 action="resend_confirmation",
@@ -202,7 +202,7 @@ class SignatureActions(admin.ModelAdmin):
                 messages.SUCCESS,
             )
             return None
-        return _intermediate(
+        return intermediate_page(
             request,
             queryset,
             action="erase",
@@ -246,7 +246,7 @@ class SignatureActions(admin.ModelAdmin):
         return signer_data_download(emails, user=organizer(request))
 
 
-def _intermediate(
+def intermediate_page(
     request: HttpRequest,
     queryset: QuerySet,
     *,
@@ -304,7 +304,7 @@ def _undeliverable_message(count: int, *, future: bool) -> str:
     return message % {"count": count}
 
 
-def _selection(request: HttpRequest, queryset: QuerySet) -> dict | list:
+def selection_criteria(request: HttpRequest, queryset: QuerySet) -> dict | list:
     if request.POST.get("select_across") == "1":
         return {"filters": filters_for_the_record(request)}
     return list(queryset.values_list("pk", flat=True)[:1000])

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin_site import organizer
-from signatures.admin.actions import _intermediate, _selection
+from signatures.admin.actions import intermediate_page, selection_criteria
 from signatures.models import SignatureQuerySet
 from signatures.services.consent import signatures_stop_updates
 
@@ -24,7 +24,7 @@ class ConsentActions(admin.ModelAdmin):
         self, request: HttpRequest, queryset: SignatureQuerySet
     ) -> HttpResponse | None:
         if "apply" not in request.POST:
-            return _intermediate(
+            return intermediate_page(
                 request,
                 queryset.filter(wants_updates=True),
                 action="stop_updates",
@@ -39,7 +39,7 @@ class ConsentActions(admin.ModelAdmin):
         count = signatures_stop_updates(
             signatures=queryset,
             user=organizer(request),
-            criteria={"selected": _selection(request, queryset)},
+            criteria={"selected": selection_criteria(request, queryset)},
         )
         self.message_user(
             request,
