@@ -18,12 +18,7 @@ class UpdateAdmin(admin.ModelAdmin):
     list_select_related = ["petition"]
     show_full_result_count = False
     change_form_template = "admin/updates/update/change_form.html"
-    fields = [
-        "petition",
-        "subject_en",
-        "body_en",
-        "subject_fr",
-        "body_fr",
+    bookkeeping = [
         "status",
         "progress_summary",
         "created_by",
@@ -31,27 +26,20 @@ class UpdateAdmin(admin.ModelAdmin):
         "sending_started_at",
         "sent_at",
     ]
+    fields = [
+        "petition",
+        "subject_en",
+        "body_en",
+        "subject_fr",
+        "body_fr",
+        *bookkeeping,
+    ]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        bookkeeping = [
-            "status",
-            "progress_summary",
-            "created_by",
-            "sent_by",
-            "sending_started_at",
-            "sent_at",
-        ]
         if obj is not None and obj.status != Update.Status.DRAFT:
             # What went out stays as it went out.
-            return [
-                "petition",
-                "subject_en",
-                "body_en",
-                "subject_fr",
-                "body_fr",
-                *bookkeeping,
-            ]
-        return bookkeeping
+            return self.fields
+        return self.bookkeeping
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
