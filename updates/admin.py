@@ -4,7 +4,6 @@ send a test to oneself, send, and watch the progress."""
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import path
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from updates import admin_views
@@ -57,21 +56,17 @@ class UpdateAdmin(admin.ModelAdmin):
         if update.status == Update.Status.DRAFT:
             return "—"
         counts = update.progress()
-        return format_html(
-            "{}",
-            _(
-                "%(sent)d sent of %(total)d; %(pending)d waiting, %(skipped)d "
-                "skipped, %(failed)d failed, %(uncertain)d interrupted"
-            )
-            % {
-                "sent": counts["sent"],
-                "total": update.recipients,
-                "pending": counts["pending"] + counts["sending"],
-                "skipped": counts["skipped"],
-                "failed": counts["failed"],
-                "uncertain": counts["uncertain"],
-            },
-        )
+        return _(
+            "%(sent)d sent of %(total)d; %(pending)d waiting, %(skipped)d "
+            "skipped, %(failed)d failed, %(uncertain)d interrupted"
+        ) % {
+            "sent": counts["sent"],
+            "total": update.recipients,
+            "pending": counts["pending"] + counts["sending"],
+            "skipped": counts["skipped"],
+            "failed": counts["failed"],
+            "uncertain": counts["uncertain"],
+        }
 
     def get_urls(self):
         def view(function, name: str):
