@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from email import message_from_bytes, policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -299,41 +299,30 @@ class MailServer:
 # --- An email provider's API ----------------------------------------------------
 
 
-class PostmarkAPI:
-    """Postmark's email API (POST /email, JSON), as Postmark answers it, on
-    a free loopback port: point Anymail's POSTMARK_API_URL at `url`.
+class LoopbackHTTP:
+    """Someone else's HTTP API on a free loopback port: each POST goes to
+    `answer_post`, which says the status, headers and body to answer."""
 
-    `mode` says what it does with the next message: "accept" it (200),
-    answer "503" (down for maintenance) or "429" (over the rate limit), or
-    refuse the recipient as "inactive" (422 with Postmark's error code 406:
-    the address hard-bounced or complained before). Keeps HTTP connections
-    open, as Postmark does, and counts them.
-    """
+    keep_alive = False
 
     def __init__(self) -> None:
-        self.mode = "accept"
-        self.received: list[dict] = []
-        self.refused = 0
-        self.connections = 0
-        self.tokens: set[str] = set()
-        self._lock = threading.Lock()
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive
+            protocol_version = "HTTP/1.1" if api.keep_alive else "HTTP/1.0"
 
             def setup(self) -> None:
                 super().setup()
-                with api._lock:
-                    api.connections += 1
+                api.connected()
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                message = json.loads(self.rfile.read(length))
-                status, answer = api._answer(self.path, message, self.headers)
-                body = json.dumps(answer).encode()
+                status, headers, body = api.answer_post(
+                    self.path, self.headers, self.rfile.read(length)
+                )
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -346,8 +335,8 @@ class PostmarkAPI:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/"
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
 
     def start(self) -> None:
         self._thread.start()
@@ -355,6 +344,56 @@ class PostmarkAPI:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def connected(self) -> None:
+        """Called as each connection opens."""
+
+    def answer_post(
+        self, path: str, headers: Message, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        raise NotImplementedError
+
+
+def json_answer(
+    status: int, answer: dict, content_type: str = "application/json"
+) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": content_type}, json.dumps(answer).encode()
+
+
+class PostmarkAPI(LoopbackHTTP):
+    """Postmark's email API (POST /email, JSON), as Postmark answers it, on
+    a free loopback port: point Anymail's POSTMARK_API_URL at `url`.
+
+    `mode` says what it does with the next message: "accept" it (200),
+    answer "503" (down for maintenance) or "429" (over the rate limit), or
+    refuse the recipient as "inactive" (422 with Postmark's error code 406:
+    the address hard-bounced or complained before). Keeps HTTP connections
+    open, as Postmark does, and counts them.
+    """
+
+    keep_alive = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = "accept"
+        self.received: list[dict] = []
+        self.refused = 0
+        self.connections = 0
+        self.tokens: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}/"
+
+    def connected(self) -> None:
+        with self._lock:
+            self.connections += 1
+
+    def answer_post(
+        self, path: str, headers: Message, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        return json_answer(*self._answer(path, json.loads(body), headers))
 
     def _answer(self, path: str, message: dict, headers) -> tuple[int, dict]:
         with self._lock:

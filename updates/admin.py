@@ -4,7 +4,6 @@ send a test to oneself, send, and watch the progress."""
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import path
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from updates import admin_views
@@ -18,12 +17,7 @@ class UpdateAdmin(admin.ModelAdmin):
     list_select_related = ["petition"]
     show_full_result_count = False
     change_form_template = "admin/updates/update/change_form.html"
-    fields = [
-        "petition",
-        "subject_en",
-        "body_en",
-        "subject_fr",
-        "body_fr",
+    bookkeeping = [
         "status",
         "progress_summary",
         "created_by",
@@ -31,27 +25,20 @@ class UpdateAdmin(admin.ModelAdmin):
         "sending_started_at",
         "sent_at",
     ]
+    fields = [
+        "petition",
+        "subject_en",
+        "body_en",
+        "subject_fr",
+        "body_fr",
+        *bookkeeping,
+    ]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        bookkeeping = [
-            "status",
-            "progress_summary",
-            "created_by",
-            "sent_by",
-            "sending_started_at",
-            "sent_at",
-        ]
         if obj is not None and obj.status != Update.Status.DRAFT:
             # What went out stays as it went out.
-            return [
-                "petition",
-                "subject_en",
-                "body_en",
-                "subject_fr",
-                "body_fr",
-                *bookkeeping,
-            ]
-        return bookkeeping
+            return self.fields
+        return self.bookkeeping
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
@@ -69,21 +56,17 @@ class UpdateAdmin(admin.ModelAdmin):
         if update.status == Update.Status.DRAFT:
             return "—"
         counts = update.progress()
-        return format_html(
-            "{}",
-            _(
-                "%(sent)d sent of %(total)d; %(pending)d waiting, %(skipped)d "
-                "skipped, %(failed)d failed, %(uncertain)d interrupted"
-            )
-            % {
-                "sent": counts["sent"],
-                "total": update.recipients,
-                "pending": counts["pending"] + counts["sending"],
-                "skipped": counts["skipped"],
-                "failed": counts["failed"],
-                "uncertain": counts["uncertain"],
-            },
-        )
+        return _(
+            "%(sent)d sent of %(total)d; %(pending)d waiting, %(skipped)d "
+            "skipped, %(failed)d failed, %(uncertain)d interrupted"
+        ) % {
+            "sent": counts["sent"],
+            "total": update.recipients,
+            "pending": counts["pending"] + counts["sending"],
+            "skipped": counts["skipped"],
+            "failed": counts["failed"],
+            "uncertain": counts["uncertain"],
+        }
 
     def get_urls(self):
         def view(function, name: str):

@@ -14,16 +14,12 @@ from django.utils.translation import gettext as _
 
 from core.context_processors import site_name
 from petition.markup import render_campaign
-from signatures.emails import sender
+from signatures.emails import _absolute, _greeting_name, _one_line, sender
 from signatures.models import Signature
 from signatures.tokens import manage_token
 from updates.models import Update
 
 TEMPLATE = "emails/campaign_update"
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 def render_body(update: Update, language: str) -> SafeString:
@@ -61,10 +57,8 @@ def _message(
             "postal_address": settings.ORGANIZER_POSTAL_ADDRESS,
             "contact_email": settings.PRIVACY_CONTACT_EMAIL,
         }
-        subject = " ".join(
-            (
-                subject_prefix + render_to_string(f"{TEMPLATE}.subject.txt", context)
-            ).split()
+        subject = _one_line(
+            subject_prefix + render_to_string(f"{TEMPLATE}.subject.txt", context)
         )
         body = render_to_string(f"{TEMPLATE}.txt", context)
         html = render_to_string(f"{TEMPLATE}.html", context)
@@ -97,14 +91,13 @@ def build_update_email(update: Update, signature: Signature) -> AnymailMessage:
     with translation.override(language):
         manage_url = _absolute(reverse("signatures:manage", args=[token]))
         unsubscribe_url = _absolute(reverse("signatures:unsubscribe", args=[token]))
-    name = signature.first_name
     return _message(
         update,
         language=language,
         to=signature.email,
         manage_url=manage_url,
         unsubscribe_url=unsubscribe_url,
-        greeting_name=name if len(name) <= 30 else "",
+        greeting_name=_greeting_name(signature),
         signature=signature,
     )
 

@@ -8,6 +8,7 @@ from standardwebhooks import Webhook
 from crm.models import Delivery, EventType, WebhookEndpoint
 from signatures.services.self_service import signature_withdraw
 from tests.crm.conftest import types_received
+from tests.crm.receiver import Receiver
 from tests.factories import SignatureFactory
 from tests.html_tools import parse_page
 
@@ -20,8 +21,6 @@ DELIVERIES = "/admin/crm/delivery/"
 
 @pytest.fixture
 def receiver():
-    from tests.crm.receiver import Receiver
-
     server = Receiver()
     server.start()
     yield server

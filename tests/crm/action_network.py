@@ -5,10 +5,9 @@ real API refuses it."""
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 
-from tests.servers import free_port
+from tests.backing_services import LoopbackHTTP, json_answer
 
 PATH = re.compile(r"^/api/v2/petitions/(?P<petition>[A-Za-z0-9-]+)/signatures/?$")
 
@@ -48,44 +47,23 @@ def shape_problems(body: dict) -> list[str]:
     return problems
 
 
-class ActionNetworkAPI:
+class ActionNetworkAPI(LoopbackHTTP):
     def __init__(self, api_key: str = "an-api-key") -> None:
+        super().__init__()
         self.api_key = api_key
         self.failing = False
         self.recorded: list[tuple[str, dict]] = []
         self.refused: list[str] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                status, answer = api.answer(
-                    self.path, dict(self.headers), self.rfile.read(length)
-                )
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/hal+json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/api/v2/"
+        return f"{self.origin}/api/v2/"
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer_post(
+        self, path: str, headers: Message, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        status, answer = self.answer(path, dict(headers), body)
+        return json_answer(status, answer, "application/hal+json")
 
     def answer(self, path: str, headers: dict, raw: bytes) -> tuple[int, dict]:
         if self.failing:

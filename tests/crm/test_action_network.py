@@ -1,19 +1,16 @@
 """Each confirmed signature is recorded in Action Network with its
 record-signature helper; a failure never stops signing and is retried."""
 
-from datetime import date
-
 import pytest
 
 from crm.delivery import deliver
 from crm.models import ActionNetworkTarget, Delivery
 from signatures.models import Signature
-from signatures.paper_csv import read_rows
-from signatures.services.paper import paper_batch_import
 from signatures.services.self_service import signature_erase_by_signer
 from signatures.services.signing import signature_confirm
 from tests.conftest import DATABASE_QUEUE, SEED_SLUG
 from tests.crm.action_network import ActionNetworkAPI
+from tests.crm.conftest import import_paper_rows
 from tests.factories import SignatureFactory
 from tests.signing import confirmation_link, form_data
 
@@ -164,21 +161,8 @@ def test_a_paper_signer_without_an_email_address_is_not_sent(
     would be refused, retried for a day and switch the link off."""
     linked.only_with_consent = False
     linked.save()
-    rows = read_rows(
-        "Name,Email,Postal code\n"
-        "Marie Tremblay,marie@example.org,H2X 1Y4\n"
-        "Jean Dupont,,K1A 0B1\n"
-    )
     with django_capture_on_commit_callbacks(execute=True):
-        paper_batch_import(
-            petition=seed_campaign,
-            rows=rows,
-            language="en",
-            event="Rally at City Hall",
-            collected_on=date(2026, 5, 1),
-            collected_by="Ottawa volunteers",
-            user=None,
-        )
+        import_paper_rows(seed_campaign, language="en")
 
     assert [
         body["person"]["email_addresses"][0]["address"]

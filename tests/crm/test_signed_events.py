@@ -5,7 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -16,13 +16,11 @@ from crm import events
 from crm.models import Delivery, EventType, WebhookEndpoint
 from petition.models import Petition
 from signatures.models import Signature
-from signatures.paper_csv import read_rows
 from signatures.services.moderation import (
     signatures_erase,
     signatures_invalidate,
     signatures_restore,
 )
-from signatures.services.paper import paper_batch_import
 from signatures.services.retention import (
     signatures_anonymise_closed,
     signatures_purge_unconfirmed,
@@ -33,7 +31,7 @@ from signatures.services.self_service import (
 )
 from signatures.services.signing import signature_confirm
 from tests.conftest import SEED_SLUG
-from tests.crm.conftest import events_received, types_received
+from tests.crm.conftest import events_received, import_paper_rows, types_received
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.signing import confirmation_link, form_data
 
@@ -323,21 +321,8 @@ def test_a_signature_purged_by_retention_sends_erased(
 def test_paper_signatures_reach_the_endpoint_as_created_and_confirmed(
     endpoint, receiver, django_capture_on_commit_callbacks, seed_campaign
 ):
-    rows = read_rows(
-        "Name,Email,Postal code\n"
-        "Marie Tremblay,marie@example.org,H2X 1Y4\n"
-        "Jean Dupont,,K1A 0B1\n"
-    )
     with django_capture_on_commit_callbacks(execute=True):
-        paper_batch_import(
-            petition=seed_campaign,
-            rows=rows,
-            language="fr",
-            event="Rally at City Hall",
-            collected_on=date(2026, 5, 1),
-            collected_by="Ottawa volunteers",
-            user=None,
-        )
+        import_paper_rows(seed_campaign, language="fr")
 
     received = events_received(receiver)
     assert sorted(event["type"] for event in received) == [
