@@ -37,11 +37,11 @@ class EmailKind(StrEnum):
 SUBJECT_MAX_CHARS = 60
 
 
-def _absolute(path: str) -> str:
+def absolute_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     # One line, whatever a template or a petition title holds.
     return " ".join(text.split())
 
@@ -61,14 +61,14 @@ def _subject(kind: "EmailKind", context: dict) -> str:
     """The subject from its template, the petition's title shortened when
     the whole would not fit a phone's inbox."""
     template = f"emails/{kind}.subject.txt"
-    subject = _one_line(render_to_string(template, context))
+    subject = one_line(render_to_string(template, context))
     if len(subject) <= SUBJECT_MAX_CHARS:
         return subject
     text = context["text"]
-    title = _one_line(text.title)
+    title = one_line(text.title)
     room = SUBJECT_MAX_CHARS - (len(subject) - len(title))
     short = dataclasses.replace(text, title=_shortened(title, room))
-    return _one_line(render_to_string(template, {**context, "text": short}))
+    return one_line(render_to_string(template, {**context, "text": short}))
 
 
 # Longer than any given name: a greeting would then be something else typed
@@ -76,7 +76,7 @@ def _subject(kind: "EmailKind", context: dict) -> str:
 GREETING_NAME_MAX_CHARS = 30
 
 
-def _greeting_name(signature: Signature) -> str:
+def greeting_name(signature: Signature) -> str:
     """The first name only. Whoever signs types the name, and may type
     someone else's address: the email then carries one short word of theirs
     (the name rules keep web addresses out), never the rest."""
@@ -94,7 +94,7 @@ def sender(language: str, organizer: Organizer | None) -> str:
     if organizer is not None:
         with translation.override(language):
             name = _("%(organizer)s via %(site)s") % {
-                "organizer": _one_line(organizer.name),
+                "organizer": one_line(organizer.name),
                 "site": name,
             }
     name = name.replace("\\", "\\\\").replace('"', '\\"')
@@ -118,14 +118,14 @@ def build_signature_email(
         petition_text = petition.text(language)
         context = {
             "signature": signature,
-            "greeting_name": _greeting_name(signature),
+            "greeting_name": greeting_name(signature),
             "petition": petition,
             "text": petition_text,
-            "petition_url": _absolute(petition.get_absolute_url()),
-            "confirm_url": _absolute(
+            "petition_url": absolute_url(petition.get_absolute_url()),
+            "confirm_url": absolute_url(
                 reverse("signatures:confirm", args=[confirm_token])
             ),
-            "manage_url": _absolute(
+            "manage_url": absolute_url(
                 reverse("signatures:manage", args=[manage_token(signature)])
             ),
             "site_name": site_name(),
@@ -135,11 +135,11 @@ def build_signature_email(
         # referral code (never who they are), so organizers can see which
         # signers brought others (signatures/dashboard.py).
         context["share_url"] = tagged_url(
-            _absolute(petition.get_absolute_url()),
+            absolute_url(petition.get_absolute_url()),
             source="email",
             ref=signature.referral_code or "",
         )
-        unsubscribe_url = _absolute(
+        unsubscribe_url = absolute_url(
             reverse("signatures:unsubscribe", args=[manage_token(signature)])
         )
         subject = _subject(kind, context)
@@ -298,7 +298,7 @@ def send_organizer_notice(
         return
     with translation.override(settings.LANGUAGE_CODE):
         context = {"site_name": site_name(), **context}
-        subject = _one_line(render_to_string(f"emails/{template}.subject.txt", context))
+        subject = one_line(render_to_string(f"emails/{template}.subject.txt", context))
         text = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.context_processors import site_name
 from petition.markup import render_campaign
-from signatures.emails import _absolute, _greeting_name, _one_line, sender
+from signatures.emails import absolute_url, greeting_name, one_line, sender
 from signatures.models import Signature
 from signatures.tokens import manage_token
 from updates.models import Update
@@ -51,13 +51,13 @@ def _message(
             "organizer": text.organizer,
             "site_name": site_name(),
             "greeting_name": greeting_name,
-            "petition_url": _absolute(petition.get_absolute_url()),
+            "petition_url": absolute_url(petition.get_absolute_url()),
             "manage_url": manage_url,
             "unsubscribe_url": unsubscribe_url,
             "postal_address": settings.ORGANIZER_POSTAL_ADDRESS,
             "contact_email": settings.PRIVACY_CONTACT_EMAIL,
         }
-        subject = _one_line(
+        subject = one_line(
             subject_prefix + render_to_string(f"{TEMPLATE}.subject.txt", context)
         )
         body = render_to_string(f"{TEMPLATE}.txt", context)
@@ -89,15 +89,15 @@ def build_update_email(update: Update, signature: Signature) -> AnymailMessage:
     language = signature.language or settings.LANGUAGE_CODE
     token = manage_token(signature)
     with translation.override(language):
-        manage_url = _absolute(reverse("signatures:manage", args=[token]))
-        unsubscribe_url = _absolute(reverse("signatures:unsubscribe", args=[token]))
+        manage_url = absolute_url(reverse("signatures:manage", args=[token]))
+        unsubscribe_url = absolute_url(reverse("signatures:unsubscribe", args=[token]))
     return _message(
         update,
         language=language,
         to=signature.email,
         manage_url=manage_url,
         unsubscribe_url=unsubscribe_url,
-        greeting_name=_greeting_name(signature),
+        greeting_name=greeting_name(signature),
         signature=signature,
     )
 
@@ -106,7 +106,7 @@ def build_test_email(update: Update, *, language: str, to: str) -> AnymailMessag
     """The update as a signer in `language` would get it, to the organizer:
     its links lead to the privacy page, since no signature is theirs."""
     with translation.override(language):
-        placeholder = _absolute(reverse("signatures:privacy"))
+        placeholder = absolute_url(reverse("signatures:privacy"))
         prefix = _("[Test]") + " "
     return _message(
         update,
