@@ -1,7 +1,6 @@
 import dataclasses
 import functools
 import hashlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core.admin_site import organizer
+from core.cache_reads import readable
 from petition.markup import render_campaign
 from petition.models import (
     TEXT_FIELDS,
@@ -46,8 +46,6 @@ from signatures.dashboard import (
 from signatures.funnel import Funnel, FunnelRow
 
 DASHBOARD_CACHE_SECONDS = 60
-
-logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -72,11 +70,7 @@ def _dashboard(petition: Petition) -> Dashboard:
     however often organizers reload. A kept copy that cannot be read is
     computed again."""
     key = dashboard_key(petition.pk, get_language())
-    try:
-        dashboard = cache.get(key)
-    except Exception:  # unpickling raises whatever the stored bytes cause
-        logger.warning("Unreadable dashboard in the cache: computed again")
-        dashboard = None
+    dashboard = readable([key]).get(key)
     if not isinstance(dashboard, Dashboard):
         dashboard = petition_dashboard(petition)
         cache.set(key, dashboard, DASHBOARD_CACHE_SECONDS)

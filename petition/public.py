@@ -41,6 +41,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.cache_reads import readable
 from petition.models import Footnote, Petition
 from signatures.counts import (
     PetitionStats,
@@ -72,16 +73,6 @@ def _featured_key() -> str:
 
 def _now() -> float:
     return time.time()
-
-
-def _cached(keys: list[str]) -> dict[str, Any]:
-    """What the cache holds at `keys`; a value this code cannot read (left
-    by an older or newer release, or damaged) is a miss, never a 500."""
-    try:
-        return cache.get_many(keys)
-    except Exception:  # unpickling raises whatever the stored bytes cause
-        logger.warning("Unreadable public cache entry among %s: read again", keys)
-        return {}
 
 
 def public_url(path: str) -> str:
@@ -148,7 +139,7 @@ def _entry(petition_id: int, *, fresh: bool = False) -> tuple[dict[str, Any], in
     below it (a withdrawal, or a tally started afresh) makes the entry stale:
     it is read again, and until then the count of the last read is shown."""
     key, tally_key = entry_key(petition_id), confirmations_key(petition_id)
-    cached = _cached([key, tally_key])
+    cached = readable([key, tally_key])
     entry = cached.get(key)
     if not _usable(entry):
         entry = None
@@ -186,7 +177,7 @@ def _petition_id(key: str, find: Callable[[], int | None]) -> int:
     SIGNATURE_COUNT_CACHE_SECONDS old (by one request at a time), and kept
     as long as an entry is, so that while the database is away the last id
     found still leads to the entry kept for it."""
-    found = _cached([key]).get(key)
+    found = readable([key]).get(key)
     if not (isinstance(found, tuple) and len(found) == 2):
         found = None
     if found is None or (_now() >= found[1] and cache.add(f"{key}:reading", 1, 30)):
@@ -323,7 +314,7 @@ def public_page(path: str, render: Callable[[], bytes]) -> tuple[bytes, int]:
     if not settings.PAGE_CACHE_SECONDS or len(path) > 200:
         return render(), settings.PAGE_CACHE_SECONDS  # too long: a 404
     key = _page_key(path)
-    kept = _cached([key]).get(key)
+    kept = readable([key]).get(key)
     now = _now()
     if isinstance(kept, tuple) and len(kept) == 2:
         rendered_at, page = kept

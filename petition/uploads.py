@@ -24,6 +24,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms, ImageOps
 
+from petition.share_image import SHARE_SIZE
+
 # Where uploads are kept in the storage, and the one folder the media view
 # serves (petition/views.py).
 UPLOAD_FOLDER = "petition-images"
@@ -32,8 +34,9 @@ MAX_BYTES = 10 * 1024 * 1024
 # 50 megapixels: a large camera's photo. Decoded, it is 150 MB of memory.
 MAX_PIXELS = 50_000_000
 
-SHARE_IMAGE_SIZE = (1200, 630)
-# Half of it each way: smaller would be blurry once enlarged.
+# An uploaded share image is made the drawn one's size (SHARE_SIZE): the
+# page states one size for either. At least half of it each way: smaller
+# would be blurry once enlarged.
 SHARE_IMAGE_MIN = (600, 315)
 LOGO_MAX = (400, 400)
 LOGO_MIN = (48, 48)
@@ -211,12 +214,12 @@ def share_image_file(upload: UploadedFile, *, language: str) -> ContentFile:
     the image kept), as a JPEG."""
     image = _opened(upload)
     _too_small(image, SHARE_IMAGE_MIN)
-    pixels = _pixels(image, SHARE_IMAGE_SIZE)
+    pixels = _pixels(image, SHARE_SIZE)
     if pixels.mode == "RGBA":  # link previews show no transparency: white
         background = Image.new("RGB", pixels.size, "white")
         background.paste(pixels, mask=pixels)
         pixels = background
-    card = ImageOps.fit(pixels, SHARE_IMAGE_SIZE, Image.Resampling.LANCZOS)
+    card = ImageOps.fit(pixels, SHARE_SIZE, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     _fresh(card).save(out, format="JPEG", quality=85, optimize=True, progressive=True)
     return _stored(out.getvalue(), f"share-{language}", "jpg")

@@ -267,22 +267,21 @@ def uploaded_image(request: HttpRequest, name: str) -> HttpResponse:
             body = file.read()
     except FileNotFoundError:
         raise Http404 from None
-    response = HttpResponse(body, content_type=_UPLOADED_TYPES[match.group(1)])
-    shared_cache_headers(
-        response,
-        browser=UPLOADED_IMAGE_SECONDS,
-        shared=UPLOADED_IMAGE_SECONDS,
-        stale=UPLOADED_IMAGE_SECONDS,
+    return _kept_response(
+        body, _UPLOADED_TYPES[match.group(1)], seconds=UPLOADED_IMAGE_SECONDS
     )
+
+
+def _kept_response(body: bytes, content_type: str, *, seconds: int) -> HttpResponse:
+    """An answer that changes at most with a release or a new upload: kept,
+    and served stale, as long by browsers as by a cache in front."""
+    response = HttpResponse(body, content_type=content_type)
+    shared_cache_headers(response, browser=seconds, shared=seconds, stale=seconds)
     return response
 
 
 def _icon_response(body: bytes, content_type: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    shared_cache_headers(
-        response, browser=ICON_SECONDS, shared=ICON_SECONDS, stale=ICON_SECONDS
-    )
-    return response
+    return _kept_response(body, content_type, seconds=ICON_SECONDS)
 
 
 @require_safe

@@ -33,11 +33,11 @@ def total_key(petition_id: int, day: date) -> str:
 
 def sources_key(petition_id: int, day: date) -> str:
     """The sources seen that day, so their counters can be found again."""
-    return f"views:v1:{petition_id}:{day.isoformat()}:sources"
+    return f"{total_key(petition_id, day)}:sources"
 
 
 def source_key(petition_id: int, day: date, source: str) -> str:
-    return f"views:v1:{petition_id}:{day.isoformat()}:source:{source}"
+    return f"{total_key(petition_id, day)}:source:{source}"
 
 
 def _add_one(key: str) -> None:

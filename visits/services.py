@@ -84,9 +84,9 @@ def petition_views(*, petition_id: int, today: date) -> Views:
     by_source: dict[str, int] = {}
     rows = DailyViews.objects.filter(petition_id=petition_id, day__lt=today)
     days = [
-        (day, views, sources)
-        for day, views, sources in rows.values_list("day", "views", "by_source")
-    ] + [(day, views, sources) for day, (views, sources) in live.items()]
+        *rows.values_list("day", "views", "by_source"),
+        *((day, views, sources) for day, (views, sources) in live.items()),
+    ]
     for day, views, sources in days:
         if views:
             per_day[day] = views

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -10,6 +12,16 @@ from signatures.crossorigin import cross_site_refused
 from signatures.forms import clean_source
 from visits.counter import count_view
 
+_View = Callable[..., HttpResponse]
+
+
+def _per_address(setting: str, *, group: str) -> Callable[[_View], _View]:
+    # Marks the request limited rather than refusing it: the view answers
+    # 429 itself, with no body.
+    return ratelimit(
+        key="ip", rate=rate_setting(setting), method="POST", group=group, block=False
+    )
+
 
 # The campaign page's own script posts here once per browser, petition and
 # day (static/js/site.js): a view the cache in front of the page never lets
@@ -20,22 +32,10 @@ from visits.counter import count_view
 @never_cache
 @cross_site_refused
 @require_POST
-@ratelimit(
-    key="ip",
-    rate=rate_setting("PAGE_VIEW_RATE_PER_MINUTE"),
-    method="POST",
-    group="page-view",
-    block=False,
-)
+@_per_address("PAGE_VIEW_RATE_PER_MINUTE", group="page-view")
 # A day's allowance too: a script under the minute's limit would otherwise
 # add a view a second all day (one browser counts once a day).
-@ratelimit(
-    key="ip",
-    rate=rate_setting("PAGE_VIEW_RATE_PER_DAY"),
-    method="POST",
-    group="page-view-day",
-    block=False,
-)
+@_per_address("PAGE_VIEW_RATE_PER_DAY", group="page-view-day")
 def page_view(request: HttpRequest, slug: str) -> HttpResponse:
     if getattr(request, "limited", False):
         return HttpResponse(status=429)
