@@ -9,6 +9,13 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+# Every ?source= the share step and the emails write: one per link below,
+# the copied address, the native share sheet.
+SHARE_SOURCES = frozenset(
+    {"whatsapp", "facebook", "x", "bluesky", "messenger", "telegram", "email", "sms"}
+    | {"link", "native"}
+)
+
 
 def tagged_url(url: str, *, source: str, ref: str = "") -> str:
     """The petition's address as one network shares it: ?source= names the

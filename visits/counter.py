@@ -14,16 +14,16 @@ from datetime import date
 
 from django.core.cache import cache
 
+from signatures.sharing import SHARE_SOURCES
+
 KEPT_DAYS = 35
 # Sources a petition's day keeps apart; any further ones are counted in the
 # total only (a made-up ?source= per request must not grow without end).
 # The share step's own channels are always kept: made-up sources sent first
 # cannot crowd them out.
 SOURCES_PER_DAY = 30
-SHARE_CHANNELS = frozenset(
-    {"whatsapp", "facebook", "x", "bluesky", "messenger", "telegram"}
-    | {"email", "sms", "link", "native", ""}
-)
+# "" too: a plain link with no source.
+SHARE_CHANNELS = SHARE_SOURCES | {""}
 _KEPT_SECONDS = KEPT_DAYS * 24 * 3600
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from signatures.models import Signature
-from signatures.sharing import share_links
+from signatures.sharing import SHARE_SOURCES, share_links, share_step
 from tests.conftest import SEED_SLUG
 from tests.html_tools import parse_page
 from tests.signing import confirmation_link
@@ -161,3 +161,11 @@ def test_the_french_thank_you_page_asks_in_french_with_no_referral_code(
     ]
     assert len(hrefs) == len(PHONE_ORDER)
     assert all("?source=" in href and "ref=" not in href for href in hrefs)
+
+
+def test_every_channel_the_share_step_names_is_a_known_source(settings):
+    settings.FACEBOOK_APP_ID = "1234567890"  # Messenger's desktop link too
+    step = share_step(url="https://example.org/en/p/x/", title="T", ref="")
+
+    named = {link.source for link in step["share_links"]}
+    assert named | {"link", "native"} == SHARE_SOURCES
